@@ -1,0 +1,35 @@
+# ECG Studio: two commands on a fresh machine —  `make run` (the app) and `make test` (the suite).
+# Both create .venv on first use and reinstall only when pyproject.toml changes.
+
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: run test bench screenshots clean-cache install
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+## run: install if needed, then open the app on the bundled sample records (or ARGS=path)
+run: $(STAMP)
+	@tools/qt_syslibs.sh gui
+	$(BIN)/ecgstudio $(ARGS)
+
+## test: install if needed, then run the whole test suite with Qt offscreen
+test: $(STAMP)
+	@tools/qt_syslibs.sh offscreen
+	@QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
+
+## bench: run the benchmarks and append a dated table to benchmarks/RESULTS.md
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks
+
+clean-cache:
+	rm -rf $${ECGSTUDIO_CACHE:-$$HOME/.cache/ecgstudio}

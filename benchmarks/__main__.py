@@ -1,0 +1,52 @@
+"""``python -m benchmarks [NAME…]``: run benchmarks and append a dated table to benchmarks/RESULTS.md."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import platform
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import benchmarks
+from benchmarks import BENCHMARKS
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def main(argv: list[str] | None = None) -> int:
+    for module in pkgutil.iter_modules(benchmarks.__path__):
+        if module.name.startswith("bench_"):
+            importlib.import_module(f"benchmarks.{module.name}")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default all): {', '.join(sorted(BENCHMARKS))}")
+    parser.add_argument("--no-write", action="store_true", help="print only; do not append to RESULTS.md")
+    args = parser.parse_args(argv)
+    unknown = set(args.names) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    lines = [
+        f"\n## {datetime.now().strftime('%Y-%m-%d %H:%M')} — {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}\n",
+        "| benchmark | metric | value | unit | goal | note |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in args.names or sorted(BENCHMARKS):
+        print(f"running {name}…", file=sys.stderr, flush=True)
+        for row in BENCHMARKS[name]():
+            line = f"| {name} | {row.metric} | {row.value:.4g} | {row.unit} | {row.goal} | {row.note} |"
+            lines.append(line)
+            print(line, flush=True)
+    if not args.no_write:
+        if not RESULTS.exists():
+            RESULTS.write_text("# Benchmark results\n\nAppended by `make bench` (`python -m benchmarks`); newest last.\n")
+        with RESULTS.open("a") as fh:
+            fh.write("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
