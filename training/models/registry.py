@@ -1,0 +1,41 @@
+"""Model registry: name -> constructor(n_leads, n_classes, **config)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from training.errors import ConfigError
+from training.models.base import ECGModel
+
+MODELS: dict[str, Callable[..., ECGModel]] = {}
+
+
+def register_model(name: str):
+    """Class or factory decorator: ``@register_model("resnet1d18")``."""
+    def wrap(factory: Callable[..., ECGModel]) -> Callable[..., ECGModel]:
+        if name in MODELS:
+            raise ValueError(f"model {name!r} registered twice")
+        MODELS[name] = factory
+        return factory
+    return wrap
+
+
+def model_names() -> list[str]:
+    _load_all()
+    return sorted(MODELS)
+
+
+def build_model(name: str, n_leads: int, n_classes: int, **config) -> ECGModel:
+    """Build a registered architecture; unknown names and bad options raise :class:`ConfigError`."""
+    _load_all()
+    if name not in MODELS:
+        raise ConfigError("model.name", f"unknown architecture {name!r}; known: {', '.join(sorted(MODELS))}")
+    try:
+        return MODELS[name](n_leads=n_leads, n_classes=n_classes, **config)
+    except TypeError as exc:
+        raise ConfigError(f"model.{name}", str(exc)) from None
+
+
+def _load_all() -> None:
+    """Import the architecture modules so their decorators run (cheap after the first call)."""
+    import training.models.zoo  # noqa: F401
