@@ -35,7 +35,8 @@ class ECGModel(nn.Module):
 
     def replace_head(self, n_classes: int) -> None:
         """A fresh classifier for a new label set (transfer learning)."""
-        self.classifier = nn.Linear(self.classifier.in_features, n_classes)
+        old = self.classifier.weight
+        self.classifier = nn.Linear(self.classifier.in_features, n_classes, device=old.device, dtype=old.dtype)
         self.n_classes = n_classes
 
     def backbone_parameters(self):
