@@ -31,5 +31,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks
 
+## screenshots: save PNGs of the main views on the bundled samples to docs/screenshots/
+screenshots: $(STAMP)
+	@tools/qt_syslibs.sh offscreen
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py
+
 clean-cache:
 	rm -rf $${ECGSTUDIO_CACHE:-$$HOME/.cache/ecgstudio}

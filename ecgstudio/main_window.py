@@ -1,89 +1,315 @@
-"""The main window: a list of records found under a path and the selected record's leads.
+"""The main window: record library (left), ECG paper view (centre), annotation panel (right).
 
-Reading goes through ``training.data``; a record that fails to load is listed with its error and
-the window stays up.
+The window wires the pieces together and talks to the engine: it reads the selected record, hands
+it to the view, detects its R peaks in the background and exports. A record that fails to load is
+marked in the library, its reason replaces the sheet, and the window stays usable.
 """
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
+from typing import Callable
 
-import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFileDialog, QListWidget, QListWidgetItem, QMainWindow, QSplitter,
-                               QStatusBar)
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
 
-from training.data import read_record
+from ecgstudio.export import ReportAnnotation, write_ecg_report
+from ecgstudio.library import LibraryEntry, LibraryPanel, record_key
+from ecgstudio.paths import samples_dir
+from ecgstudio.plot import EcgView
+from ecgstudio.plot.display import describe_band
+from ecgstudio.plot.overlays import Measurement
+from ecgstudio.plot.time_axis import duration_text
+from ecgstudio.view_controls import ViewControls, zoom_text
+from ecgstudio.workers import Task, wait_for_background_work
+from training.data import Record, read_record
 from training.errors import RecordError
+from training.signal.rpeaks import detect_rpeaks, mean_heart_rate, rr_intervals_ms
+
+#: Records longer than this get their R peaks from at most ``LONG_RECORD_BEAT_LEADS`` leads.
+LONG_RECORD_S = 300.0
+LONG_RECORD_BEAT_LEADS = 3
 
 
-def find_records(path: Path) -> list[Path]:
-    """Header files of every record at or below ``path`` (a file, or a folder searched recursively)."""
-    if path.is_file():
-        return [path.with_suffix(".hea")]
-    return sorted(path.rglob("*.hea"))
+def beat_leads(record: Record) -> list[int]:
+    """Leads to detect beats on: every voltage lead (not blood pressure or pleth channels), a few
+    for long records, where twelve would only cost time."""
+    leads = [i for i, unit in enumerate(record.units) if unit == "mV"] or list(range(record.n_leads))
+    return leads[:LONG_RECORD_BEAT_LEADS] if record.duration > LONG_RECORD_S else leads
+
+
+def record_header_html(record: Record, entry: LibraryEntry | None) -> str:
+    """One line over the sheet, as on a printed ECG: who, what, and the diagnoses on file."""
+    who = [f"age {record.age:g}" if record.age is not None else "",
+           {"M": "male", "F": "female"}.get(record.sex or "", "")]
+    diagnoses = "; ".join(entry.diagnoses) if entry and entry.diagnoses else "no diagnosis on file"
+    parts = [f"<b>{escape(record.name)}</b>", escape(entry.dataset) if entry else "", ", ".join(w for w in who if w),
+             f"<span style='color:#1b4f8a'>{escape(diagnoses)}</span>"]
+    return " · ".join(p for p in parts if p)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    #: (record key, the Record now shown — a RecordInfo): connect ``AnnotationPanel.set_record`` here.
+    recordOpened = Signal(str, object)
+
+    def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
+        self.settings = settings if settings is not None else QSettings()
         self.setWindowTitle("ECG Studio")
-        self.resize(1280, 860)
-        self.records = QListWidget()
-        self.records.currentItemChanged.connect(self._on_select)
-        self.plot = pg.GraphicsLayoutWidget()
-        self.plot.setBackground("w")
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(self.records)
-        splitter.addWidget(self.plot)
-        splitter.setSizes([260, 1020])
-        self.setCentralWidget(splitter)
-        self.setStatusBar(QStatusBar())
-        menu = self.menuBar().addMenu("&File")
-        menu.addAction("Open &folder…", self._ask_folder, "Ctrl+O")
-        menu.addAction("&Quit", self.close, "Ctrl+Q")
-        self.current = None
+        self.resize(1500, 920)
+        self.record: Record | None = None
+        self.entry: LibraryEntry | None = None
+        self.peaks: np.ndarray | None = None
+        self._beat_task: Task | None = None
+        #: Integration point: returns the current record's annotations for the PDF report as
+        #: ``(label, lead or None, t0, t1, author)`` tuples. Set by whoever attaches the annotation panel.
+        self.report_annotations: Callable[[], list[ReportAnnotation]] = lambda: []
 
-    def open_path(self, path: Path) -> None:
-        self.records.clear()
-        for header in find_records(Path(path)):
-            item = QListWidgetItem(header.stem)
-            item.setData(Qt.UserRole, str(header))
-            item.setToolTip(str(header))
-            self.records.addItem(item)
-        self.statusBar().showMessage(f"{self.records.count()} records under {path}")
-        if self.records.count():
-            self.records.setCurrentRow(0)
+        self.view = EcgView()
+        self.record_header = QLabel(textFormat=Qt.RichText, wordWrap=True)
+        self.record_header.setStyleSheet("padding: 3px 6px; background: #fbfbfd; border-bottom: 1px solid #ddd;")
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.record_header)
+        column.addWidget(self.view, 1)
+        self.setCentralWidget(central)
+        self.controls = ViewControls(self.view, self)
+        self.addToolBar(self.controls.toolbar)
+        self.library = LibraryPanel()
+        self.library_dock = self._dock("Records", "libraryDock", self.library, Qt.LeftDockWidgetArea)
+        # --- ANNOTATION PANEL SLOT -------------------------------------------------------------
+        # The annotation side panel (ecgstudio.annotations.AnnotationPanel) goes in this dock via
+        # set_annotation_panel(); see that method for the signals to connect.
+        placeholder = QLabel("The annotation panel appears here.", alignment=Qt.AlignCenter, wordWrap=True)
+        placeholder.setStyleSheet("color: #777; padding: 12px;")
+        self.annotation_dock = self._dock("Annotations", "annotationDock", placeholder, Qt.RightDockWidgetArea)
+        self.resizeDocks([self.library_dock, self.annotation_dock], [400, 260], Qt.Horizontal)
 
-    def _ask_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of ECG records")
-        if folder:
-            self.open_path(Path(folder))
+        self.record_status = QLabel()
+        self.scale_status = QLabel()
+        self.statusBar().addWidget(self.record_status, 1)
+        self.statusBar().addPermanentWidget(self.scale_status)
+        self._build_menus()
 
-    def _on_select(self, item: QListWidgetItem | None) -> None:
-        if item is None:
+        self.library.recordSelected.connect(self.open_entry)
+        self.view.viewChanged.connect(self._update_scale_status)
+        self.view.caliperMeasured.connect(self._show_measurement)
+        self._restore()
+
+    # ------------------------------------------------------------------ integration
+    def set_annotation_panel(self, panel: QWidget) -> None:
+        """Put the annotation panel in the right dock. The integrator then connects:
+        ``recordOpened(key, info) -> panel.set_record``, the panel's marks signal ->
+        ``view.set_marks``, ``view.intervalDrawn(lead, t0, t1)`` -> the panel, and sets
+        ``report_annotations`` and ``library.set_annotation_status(key, text)``."""
+        self.annotation_dock.setWidget(panel)
+
+    # ------------------------------------------------------------------ opening
+    def open_initial(self, path: Path | None) -> None:
+        """Open ``path``, else the folder (and record) of the last session, else the bundled samples."""
+        if path is not None:
+            self.open_path(path)
             return
+        last = self.settings.value("library/folder", "")
+        if last and Path(last).exists():
+            self.open_path(Path(last), select_key=self.settings.value("library/record", None))
+        else:
+            self.open_path(samples_dir())
+
+    def open_path(self, path: Path, select_key: str | None = None) -> None:
+        """List the records of a folder (recursively), or one record file, and show the first."""
+        path = Path(path)
+        if not path.exists():
+            self.view.show_message(f"Nothing to open at\n{path}")
+            self.record_status.setText(f"{path} does not exist")
+            return
+        if path.is_file() and select_key is None:
+            select_key = record_key(path)
+        self.settings.setValue("library/folder", str(path.resolve()))
+        self.setWindowTitle(f"ECG Studio — {path.name}")
+        self.library.open_path(path, select_key)
+
+    def open_entry(self, entry: LibraryEntry) -> None:
+        """Read and show one library record; a failure is shown, never raised."""
+        self.entry, self.peaks = entry, None
+        if self._beat_task is not None:
+            self._beat_task.cancel()
+            self._beat_task = None
+        self.settings.setValue("library/record", entry.key)
         try:
-            record = read_record(item.data(Qt.UserRole))
+            if entry.error:
+                raise RecordError(entry.path, entry.error)
+            record = read_record(entry.path)
         except RecordError as exc:
-            item.setForeground(Qt.red)
-            item.setToolTip(str(exc))
-            self.statusBar().showMessage(f"Cannot open: {exc}")
+            self._show_failure(entry, exc.reason, exc.path)
             return
-        self.current = record
-        self.plot.clear()
-        t_max = min(record.duration, 10.0)
-        n = int(t_max * record.fs)
-        t = [i / record.fs for i in range(n)]
-        first = None
-        for i, lead in enumerate(record.leads):
-            p = self.plot.addPlot(row=i, col=0)
-            p.plot(t, record.signal[i, :n], pen=pg.mkPen("k", width=1))
-            p.setLabel("left", lead)
-            p.hideAxis("bottom") if i < record.n_leads - 1 else p.setLabel("bottom", "time (s)")
-            if first is None:
-                first = p
+        except Exception as exc:  # anything a reader did not anticipate is still the record's fault
+            self._show_failure(entry, f"{type(exc).__name__}: {exc}", entry.path)
+            return
+        self.record = record
+        self.view.set_record(record)
+        self.controls.record_changed(record)
+        self.record_header.setText(record_header_html(record, entry))
+        self._update_record_status()
+        self.recordOpened.emit(entry.key, record)
+        self._detect_beats(record)
+
+    def _show_failure(self, entry: LibraryEntry, reason: str, path: Path) -> None:
+        self.record = None
+        self.library.mark_error(entry.key, reason)
+        self.controls.record_changed(None)
+        self.view.show_message(f"Cannot open {entry.name}\n\n{reason}\n\n{path}")
+        self.record_header.setText(f"<b>{escape(entry.name)}</b> · {escape(entry.dataset)} · "
+                                   f"<span style='color:#8a1c1c'>cannot be opened</span>")
+        self.record_status.setText(f"Cannot open {entry.name}: {reason}")
+
+    def _detect_beats(self, record: Record) -> None:
+        leads = beat_leads(record)
+        signal = record.signal if len(leads) == record.n_leads else record.signal[leads]
+        self._beat_task = Task(lambda task: (record, detect_rpeaks(signal, record.fs)))
+        self._beat_task.done.connect(self._on_beats)
+        self._beat_task.start()
+
+    def _on_beats(self, result: tuple[Record, np.ndarray]) -> None:
+        record, peaks = result
+        if record is not self.record:
+            return
+        self._beat_task, self.peaks = None, peaks
+        self.view.set_beats(peaks)
+        self._update_record_status()
+
+    # ------------------------------------------------------------------ navigation, export
+    def next_record(self, step: int = 1) -> bool:
+        return self.library.select_next(step)
+
+    def export_png(self, path: str | Path) -> bool:
+        return self.view.export_png(path)
+
+    def export_pdf(self, path: str | Path, annotations: list[ReportAnnotation] | None = None) -> Path | None:
+        """The one-page report of the current record and page; ``annotations`` default to what
+        ``report_annotations`` provides."""
+        if self.record is None:
+            return None
+        rate = mean_heart_rate(self.peaks, self.record.fs) if self.peaks is not None else None
+        filtered = self.view.showing_filtered
+        return write_ecg_report(
+            path, self.record, diagnoses=self.entry.diagnoses if self.entry else (),
+            annotations=self.report_annotations() if annotations is None else annotations, heart_rate=rate,
+            page_start=self.view.visible_range()[0], signal=self.view.displayed_signal(),
+            filter_note=f"display filter {describe_band()}" if filtered else "", speed=self.view.speed,
+            gain=self.view.gain)
+
+    def _ask_export(self, kind: str) -> None:
+        if self.record is None:
+            return
+        suffix = "png" if kind == "png" else "pdf"
+        default = str(Path(self.settings.value("export/folder", str(Path.home()))) / f"{self.record.name}.{suffix}")
+        title = "Export view as PNG" if kind == "png" else "Export one-page PDF report"
+        path, _ = QFileDialog.getSaveFileName(self, title, default, f"{suffix.upper()} (*.{suffix})")
+        if not path:
+            return
+        self.settings.setValue("export/folder", str(Path(path).parent))
+        ok = self.export_png(path) if kind == "png" else self.export_pdf(path) is not None
+        self.statusBar().showMessage(f"Saved {path}" if ok else f"Could not save {path}", 5000)
+
+    def _ask_open(self, folder: bool) -> None:
+        start = self.settings.value("library/folder", str(samples_dir()))
+        if folder:
+            chosen = QFileDialog.getExistingDirectory(self, "Open a folder of ECG records", start)
+        else:
+            chosen, _ = QFileDialog.getOpenFileName(self, "Open an ECG record", start,
+                                                    "ECG records (*.hea *.dat *.mat)")
+        if chosen:
+            self.open_path(Path(chosen))
+
+    # ------------------------------------------------------------------ status
+    def _update_record_status(self) -> None:
+        record = self.record
+        if record is None:
+            return
+        parts = [record.name, self.entry.dataset if self.entry else "", f"{record.fs:g} Hz",
+                 duration_text(record.duration), f"{record.n_leads} leads"]
+        if self.peaks is not None:
+            rate = mean_heart_rate(self.peaks, record.fs)
+            if rate is None:
+                parts.append("no beats detected")
             else:
-                p.setXLink(first)
-        self.statusBar().showMessage(
-            f"{record.name}: {record.n_leads} leads, {record.fs:g} Hz, {record.duration:.1f} s")
+                rr = rr_intervals_ms(self.peaks, record.fs)
+                parts.append(f"HR {rate:.0f} bpm (mean RR {rr.mean():.0f} ms, {self.peaks.size} beats)")
+        self.record_status.setText(" · ".join(p for p in parts if p))
+
+    def _update_scale_status(self) -> None:
+        view = self.view
+        if view.sheet is None:
+            self.scale_status.setText("")
+            return
+        t0, t1 = view.visible_range()
+        text = f"{view.speed:g} mm/s · {view.gain:g} mm/mV · zoom {zoom_text(round(view.effective_zoom, 2))}"
+        if abs(view.time_scale - 1.0) > 1e-6:
+            text += f" · time ×{view.time_scale:.3g} ({view.speed * view.time_scale:.3g} mm/s on screen)"
+        if view.filter_on:
+            text += f" · filtered {describe_band()}"
+        self.scale_status.setText(f"{text} · {max(t0, 0):.1f}–{t1:.1f} s")
+
+    def _show_measurement(self, measurement: Measurement) -> None:
+        self.statusBar().showMessage(f"Caliper: {measurement.text()}")
+
+    # ------------------------------------------------------------------ construction
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction("Open &folder…", QKeySequence.Open, lambda: self._ask_open(folder=True))
+        file_menu.addAction("Open &record…", QKeySequence("Ctrl+Shift+O"), lambda: self._ask_open(folder=False))
+        file_menu.addSeparator()
+        file_menu.addAction("Export view as &PNG…", QKeySequence("Ctrl+E"), lambda: self._ask_export("png"))
+        file_menu.addAction("Export PDF &report…", QKeySequence("Ctrl+P"), lambda: self._ask_export("pdf"))
+        file_menu.addSeparator()
+        file_menu.addAction("&Quit", QKeySequence.Quit, self.close)
+        go_menu = self.menuBar().addMenu("&Go")
+        for text, keys, step in (("&Next record", ("PgDown", "Alt+Right"), 1),
+                                 ("&Previous record", ("PgUp", "Alt+Left"), -1)):
+            action = QAction(text, self)
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.setShortcutContext(Qt.WindowShortcut)
+            action.triggered.connect(lambda _checked=False, s=step: self.next_record(s))
+            go_menu.addAction(action)
+        view_menu = self.menuBar().addMenu("&View")
+        controls = self.controls
+        for action in (*controls.layout_actions.values(), controls.filter, *controls.tool_actions.values()):
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.library_dock.toggleViewAction())
+        view_menu.addAction(self.annotation_dock.toggleViewAction())
+
+    # ------------------------------------------------------------------ settings
+    def _restore(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        self.controls.restore(self.settings)
+
+    def closeEvent(self, event) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.controls.save(self.settings)
+        self.settings.sync()
+        if self._beat_task is not None:
+            self._beat_task.cancel()
+        self.library.cancel_scan()
+        self.view.source.cancel()
+        wait_for_background_work(3000)
+        super().closeEvent(event)

@@ -1,0 +1,263 @@
+"""The annotation panel: the open record's labels and interval marks, and the controls to change them.
+
+It is a thin view over :class:`AnnotationStore`: every user action is one store call (one transaction,
+audited) followed by a refresh from the store, so what is shown is always what is committed. Errors
+the store raises (not the author, interval outside the record...) appear inline, never as dialogs.
+
+Wiring (done by the main window): plot ``intervalDrawn(lead, t0, t1)`` -> :meth:`add_interval`;
+:attr:`marksChanged` -> plot ``set_marks``; :attr:`jumpTo` -> plot zoom; :attr:`statusChanged` -> library list.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from ecgstudio.annotations.author import AuthorBar
+from ecgstudio.annotations.errors import AnnotationError
+from ecgstudio.annotations.intervals_view import IntervalEditor, IntervalTable
+from ecgstudio.annotations.labels_view import LabelList
+from ecgstudio.annotations.model import LABEL, STATUS_CONFIRMED, STATUS_LABELLED, STATUS_NONE, Annotation, marks_of
+from ecgstudio.annotations.store import AnnotationStore
+
+_STATUS_TEXT = {STATUS_NONE: ("not annotated", "#6b7280"), STATUS_LABELLED: ("annotated, not all signed", "#b26a00"),
+                STATUS_CONFIRMED: ("all signed", "#1d7a35")}
+
+
+class AnnotationPanel(QWidget):
+    """Labels and interval marks of one record. ``set_record`` first; without it the controls are off."""
+
+    marksChanged = Signal(list)          # list[Mark]: lead (None = all), t0, t1, label, colour, ...
+    jumpTo = Signal(float, float)        # t0, t1 seconds of a double-clicked mark
+    statusChanged = Signal(str, str)     # record_key, "none" | "labelled" | "confirmed"
+
+    def __init__(self, store: AnnotationStore, settings: QSettings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.record_key: str | None = None
+        self._leads: tuple[str, ...] = ()
+        self._duration = 0.0
+        self._annotations: list[Annotation] = []
+        self.author_bar = AuthorBar(settings)
+        self.author_bar.authorChanged.connect(lambda _name: self._refresh())
+        self.title = QLabel("No record open")
+        self.title.setTextFormat(Qt.RichText)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.labels = LabelList()
+        self.labels.labelToggled.connect(self._toggle_label)
+        self.labels.freeTextAdded.connect(lambda text: self._toggle_label(text, True))
+        self.confirm_labels_button = QPushButton("Sign my labels")
+        self.confirm_labels_button.setToolTip("Confirm your labels on this record as final")
+        self.confirm_labels_button.clicked.connect(self.confirm_my_labels)
+        self.editor = IntervalEditor()
+        self.editor.saved.connect(self._save_interval)
+        self.table = IntervalTable()
+        self.table.jumpRequested.connect(self.jumpTo)
+        self.table.editRequested.connect(self.edit_selected)
+        self.table.deleteRequested.connect(self.delete_selected)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.edit_button = _button("Edit", "Change the selected mark (F2)", self.edit_selected)
+        self.delete_button = _button("Delete", "Delete the selected mark; it stays in the history (Del)",
+                                     self.delete_selected)
+        self.confirm_button = _button("Sign", "Confirm the selected mark as final (Ctrl+Enter)", self.confirm_selected)
+        QShortcut(QKeySequence("Ctrl+Return"), self.table, self.confirm_selected, context=Qt.WidgetShortcut)
+        self._layout()
+        self._refresh()
+
+    # -- public API ----------------------------------------------------------------------------------
+
+    @property
+    def author(self) -> str:
+        return self.author_bar.author
+
+    def set_author(self, name: str) -> None:
+        self.author_bar.set_author(name)
+
+    def set_record(self, record_key: str, info: Any) -> None:
+        """Show ``record_key``'s annotations; ``info`` is its ``RecordInfo`` (name, fs, n_samples, leads, path)."""
+        self.editor.cancel()
+        self._show_message("")
+        try:
+            self.store.register_record(record_key, info)
+        except AnnotationError as exc:
+            self._show_message(str(exc), error=True)
+        self.record_key = record_key
+        self._leads = tuple(info.leads)
+        self._duration = info.n_samples / info.fs
+        self.title.setToolTip(f"Record key {record_key}")
+        self._refresh()
+
+    def clear_record(self) -> None:
+        """Show no record (e.g. when the selected one failed to load)."""
+        self.editor.cancel()
+        self.record_key, self._leads, self._duration = None, (), 0.0
+        self._refresh()
+
+    def reload(self) -> None:
+        """Re-read the store, after an import or a change made outside this panel."""
+        self._refresh()
+
+    def annotation_status(self, record_key: str) -> str:
+        """``"none"``, ``"labelled"`` or ``"confirmed"`` for the library's record list."""
+        return self.store.status(record_key)
+
+    @Slot(object, float, float)
+    def add_interval(self, lead: str | None, t0: float, t1: float) -> None:
+        """Open the inline editor for a new interval (from a plot drag); Enter in it saves."""
+        if self.record_key is None:
+            return
+        self._show_message("" if self.author else "Enter your name above to save this interval.")
+        self.editor.begin(self._leads, self._duration, lead, min(t0, t1), max(t0, t1))
+        if not self.author:
+            self.author_bar.name_edit.setFocus()
+
+    def edit_selected(self) -> None:
+        a = self.table.selected()
+        if a is not None and self._may_change(a, "edit"):
+            self.editor.begin(self._leads, self._duration, a.lead, a.t0, a.t1, a.label, a.note, editing_id=a.id)
+
+    def delete_selected(self) -> None:
+        a = self.table.selected()
+        if a is not None and self._may_change(a, "delete"):
+            self._change(lambda: self.store.delete(a.id, self.author), f"Deleted “{a.label}” (kept in the history).")
+
+    def confirm_selected(self) -> None:
+        a = self.table.selected()
+        if a is not None and self._may_change(a, "sign"):
+            self._change(lambda: self.store.confirm(a.id, self.author), f"Signed “{a.label}”.", keep_id=a.id)
+
+    def confirm_my_labels(self) -> None:
+        mine = [a for a in self._annotations if a.kind == LABEL and a.author == self.author and not a.confirmed]
+
+        def sign_each() -> None:
+            for a in mine:
+                self.store.confirm(a.id, self.author)
+        if mine:
+            self._change(sign_each, f"Signed {len(mine)} label(s).")
+
+    # -- reacting to the views -----------------------------------------------------------------------
+
+    def _toggle_label(self, code: str, checked: bool) -> None:
+        if self.record_key is None:
+            return
+        if not self.author:
+            self._show_message("Enter your name above before labelling.", error=True)
+            self._refresh()
+            return
+        if checked:
+            self._change(lambda: self.store.add_label(self.record_key, code, self.author))
+            return
+        mine = next((a for a in self._annotations if a.kind == LABEL and a.label == code and a.author == self.author),
+                    None)
+        if mine is not None:
+            self._change(lambda: self.store.delete(mine.id, self.author))
+
+    def _save_interval(self) -> None:
+        lead, t0, t1, label, note = self.editor.values()
+        editing = self.editor.editing_id
+        if editing is None:
+            done = self._change(lambda: self.store.add_interval(self.record_key, lead, t0, t1, label, self.author,
+                                                                note=note))
+        else:
+            done = self._change(lambda: self.store.edit(editing, self.author, label=label, lead=lead, t0=t0,
+                                                        t1=t1, note=note), keep_id=editing)
+        if done:
+            self.editor.editing_id = None
+            self.editor.hide()
+            self.table.setFocus()
+
+    # -- internals -----------------------------------------------------------------------------------
+
+    def _change(self, action, success: str = "", keep_id: int | None = None) -> bool:
+        """Run one store change; show its error inline instead of raising. Returns whether it worked."""
+        try:
+            result = action()
+        except AnnotationError as exc:
+            self._show_message(str(exc), error=True)
+            self._refresh()
+            return False
+        self._show_message(success)
+        new_id = getattr(result, "id", None) if keep_id is None else keep_id
+        self._refresh(keep_id=new_id)
+        return True
+
+    def _refresh(self, keep_id: int | None = None) -> None:
+        has_record = self.record_key is not None
+        self._annotations = self.store.annotations(self.record_key) if has_record else []
+        self.labels.show_labels(self.store.vocabulary() if has_record else [], self._annotations, self.author)
+        marks = marks_of(self._annotations)
+        self.table.show_intervals(self._annotations, {m.label: m.colour for m in marks}, keep_id)
+        self.editor.set_suggestions(self.store.interval_labels())
+        self.editor.set_can_save(bool(self.author), "" if self.author else "Enter your name above first")
+        for widget in (self.labels, self.table):
+            widget.setEnabled(has_record)
+        status = self.store.status(self.record_key) if has_record else STATUS_NONE
+        if has_record:
+            name = (self.store.record_meta(self.record_key) or {}).get("name", "")
+            text, colour = _STATUS_TEXT[status]
+            self.title.setText(f"<b>{escape(name)}</b> &nbsp;<span style='color:{colour}'>● {text}</span>")
+        else:
+            self.title.setText("No record open")
+        self._update_buttons()
+        self.marksChanged.emit(marks)
+        if has_record:
+            self.statusChanged.emit(self.record_key, status)
+
+    def _update_buttons(self) -> None:
+        selected = self.table.selected()
+        mine = selected is not None and bool(self.author) and selected.author == self.author
+        for button in (self.edit_button, self.delete_button, self.confirm_button):
+            button.setEnabled(mine)
+        self.confirm_button.setEnabled(mine and not selected.confirmed)
+        unsigned = any(a.kind == LABEL and a.author == self.author and not a.confirmed for a in self._annotations)
+        self.confirm_labels_button.setEnabled(bool(self.author) and unsigned)
+
+    def _may_change(self, a: Annotation, verb: str) -> bool:
+        if a.author != self.author:
+            self._show_message(f"Only {a.author} can {verb} this mark; you are annotating as "
+                               f"{self.author or '(no name)'}.", error=True)
+            return False
+        return True
+
+    def _show_message(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet(f"color: {'#b00020' if error else '#1d4f91'};")
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def _layout(self) -> None:
+        labels_box = QGroupBox("Record labels")
+        labels_layout = QVBoxLayout(labels_box)
+        labels_layout.addWidget(self.labels, 1)
+        labels_layout.addWidget(self.confirm_labels_button, 0, Qt.AlignRight)
+        hint = QLabel("Drag across the ECG to mark an interval; double-click a mark to go to it.")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #5b6470;")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for button in (self.edit_button, self.delete_button, self.confirm_button):
+            buttons.addWidget(button)
+        intervals_box = QGroupBox("Interval marks")
+        intervals_layout = QVBoxLayout(intervals_box)
+        intervals_layout.addWidget(hint)
+        intervals_layout.addWidget(self.editor)
+        intervals_layout.addWidget(self.table, 1)
+        intervals_layout.addLayout(buttons)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.author_bar)
+        layout.addWidget(self.title)
+        layout.addWidget(self.message)
+        layout.addWidget(labels_box, 1)
+        layout.addWidget(intervals_box, 1)
+
+
+def _button(text: str, tooltip: str, slot) -> QPushButton:
+    button = QPushButton(text)
+    button.setToolTip(tooltip)
+    button.clicked.connect(slot)
+    return button

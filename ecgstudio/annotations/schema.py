@@ -1,0 +1,83 @@
+"""The annotation tables (component ``annotations`` of the library database) and their migrations.
+
+- ``ann_records``: one row per record key, with what the header said (name, rate, length, leads) so
+  intervals can be checked and exported without the record at hand.
+- ``ann_record_paths``: every header path a record was opened from, so a library view can show a
+  status per file without re-reading it.
+- ``ann_vocabulary``: the record-level labels offered; seeded with the PTB-XL superclasses and the
+  CinC 2021 scored classes; ``retired_at`` hides a term without breaking labels that use it.
+- ``annotations``: labels and intervals. Rows are never deleted (a trigger refuses it): deleting sets
+  ``deleted_at``; every change is also in ``audit_log`` with the old and new values.
+
+Add a migration by appending a step to ``ANNOTATION_SCHEMA``; never edit a released one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ecgstudio.store import Schema
+from training.data.labels import get_label_set
+
+PTBXL_SOURCE = "PTB-XL superclass"
+CINC_SOURCE = "CinC 2021 scored"
+CUSTOM_SOURCE = "custom"
+
+
+def _seed_vocabulary(conn: sqlite3.Connection) -> None:
+    terms = []
+    for label_set, source in (("ptbxl-superclass", PTBXL_SOURCE), ("cinc-scored", CINC_SOURCE)):
+        labels = get_label_set(label_set)
+        terms += [(code, display, source) for code, display in zip(labels.classes, labels.display)]
+    conn.executemany(
+        "INSERT INTO ann_vocabulary (code, display, source, position) VALUES (?, ?, ?, ?)",
+        [(code, display, source, i) for i, (code, display, source) in enumerate(terms)],
+    )
+
+
+_V1 = (
+    "CREATE TABLE ann_records ("
+    " record_key TEXT PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " fs REAL,"
+    " n_samples INTEGER,"
+    " leads TEXT,"
+    " first_seen TEXT NOT NULL)",
+    "CREATE TABLE ann_record_paths ("
+    " path TEXT PRIMARY KEY,"
+    " record_key TEXT NOT NULL REFERENCES ann_records (record_key),"
+    " seen_at TEXT NOT NULL)",
+    "CREATE TABLE ann_vocabulary ("
+    " code TEXT PRIMARY KEY,"
+    " display TEXT NOT NULL,"
+    " source TEXT NOT NULL,"
+    " position INTEGER NOT NULL,"
+    " retired_at TEXT)",
+    "CREATE TABLE annotations ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " record_key TEXT NOT NULL REFERENCES ann_records (record_key),"
+    " kind TEXT NOT NULL CHECK (kind IN ('label', 'interval')),"
+    " label TEXT NOT NULL CHECK (length(trim(label)) > 0),"
+    " lead TEXT,"
+    " t0 REAL,"
+    " t1 REAL,"
+    " note TEXT NOT NULL DEFAULT '',"
+    " author TEXT NOT NULL CHECK (length(trim(author)) > 0),"
+    " created_at TEXT NOT NULL,"
+    " updated_at TEXT NOT NULL,"
+    " updated_by TEXT NOT NULL,"
+    " confirmed_by TEXT,"
+    " confirmed_at TEXT,"
+    " deleted_by TEXT,"
+    " deleted_at TEXT,"
+    " source TEXT NOT NULL DEFAULT 'app',"
+    " CHECK ((kind = 'label' AND lead IS NULL AND t0 IS NULL AND t1 IS NULL)"
+    "     OR (kind = 'interval' AND t0 >= 0 AND t1 > t0)))",
+    "CREATE INDEX annotations_by_record ON annotations (record_key, deleted_at)",
+    "CREATE UNIQUE INDEX annotations_one_label_per_author ON annotations (record_key, author, label)"
+    " WHERE kind = 'label' AND deleted_at IS NULL",
+    "CREATE TRIGGER annotations_soft_delete_only BEFORE DELETE ON annotations"
+    " BEGIN SELECT RAISE(ABORT, 'annotations are never deleted: set deleted_at'); END",
+)
+
+ANNOTATION_SCHEMA = Schema("annotations", (_V1, _seed_vocabulary))

@@ -1,0 +1,393 @@
+"""Annotations of ECG records, kept in the library database (plain sqlite3, no Qt).
+
+Rules the store enforces, so every front end (panel, import, scripts) gets the same behaviour:
+
+- Each change is one transaction together with its ``audit_log`` row (old and new values as JSON).
+- An annotation belongs to its author: only they may edit, delete or confirm (sign) it. Others add
+  their own, which keeps independent readings apart for inter-reader studies.
+- Editing a confirmed annotation withdraws the confirmation: a signature never covers content its
+  signer has not seen. Deleting is soft (``deleted_at``); the row and its history stay.
+- Intervals must lie inside the record and name one of its leads (or None: all leads) when the
+  record's header is known to the store (:meth:`AnnotationStore.register_record`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ecgstudio.annotations.errors import AnnotationFileError, AnnotationNotFound, InvalidAnnotation, NotAuthorError
+from ecgstudio.annotations.model import (INTERVAL, LABEL, Annotation, Draft, ImportResult, Term, status_of)
+from ecgstudio.annotations.schema import ANNOTATION_SCHEMA, CUSTOM_SOURCE
+from ecgstudio.store import AUDIT_SCHEMA, AuditEntry, Database, append_audit, audit_history, utc_now
+from training.data.readers import header_path_of
+
+ENTITY = "annotation"
+VOCABULARY_ENTITY = "vocabulary"
+MAX_LABEL_CHARS = 120
+MAX_NOTE_CHARS = 2000
+_UNSET: Any = object()
+
+
+class AnnotationStore:
+    """The annotations of every record in one library file (or in a :class:`Database` shared with others)."""
+
+    def __init__(self, library: Database | str | Path):
+        self._owns_db = not isinstance(library, Database)
+        self.db = Database(library) if self._owns_db else library
+        self.db.ensure(AUDIT_SCHEMA)
+        self.db.ensure(ANNOTATION_SCHEMA)
+
+    def close(self) -> None:
+        """Close the file if this store opened it (a shared :class:`Database` is closed by its owner)."""
+        if self._owns_db:
+            self.db.close()
+
+    # -- records -------------------------------------------------------------------------------------
+
+    def register_record(self, record_key: str, info: Any) -> None:
+        """Remember a record's header (``RecordInfo``-like: name, fs, n_samples, leads, path).
+
+        Writes only when something is new, so opening records does not churn the file.
+        """
+        values = (info.name, float(info.fs), int(info.n_samples), json.dumps(list(info.leads)))
+        path = _path_id(info.path) if getattr(info, "path", None) else None
+        row = self._record_row(record_key)
+        record_new = row is None or tuple(row[k] for k in ("name", "fs", "n_samples", "leads")) != values
+        path_new = path is not None and not self.db.query(
+            "SELECT 1 FROM ann_record_paths WHERE path = ? AND record_key = ?", (path, record_key))
+        if not (record_new or path_new):
+            return
+        with self.db.transaction() as conn:
+            if record_new:
+                conn.execute("INSERT INTO ann_records VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(record_key) DO UPDATE"
+                             " SET name = excluded.name, fs = excluded.fs, n_samples = excluded.n_samples,"
+                             " leads = excluded.leads", (record_key, *values, utc_now()))
+            if path_new:
+                conn.execute("INSERT INTO ann_record_paths VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET"
+                             " record_key = excluded.record_key, seen_at = excluded.seen_at",
+                             (path, record_key, utc_now()))
+
+    def record_meta(self, record_key: str) -> dict[str, Any] | None:
+        """What the store knows of a record: name, fs, n_samples, leads (None where unknown)."""
+        row = self._record_row(record_key)
+        if row is None:
+            return None
+        return {"name": row["name"], "fs": row["fs"], "n_samples": row["n_samples"],
+                "leads": tuple(json.loads(row["leads"])) if row["leads"] else None}
+
+    def record_keys(self) -> list[str]:
+        """Keys of the records that have at least one live annotation."""
+        rows = self.db.query("SELECT DISTINCT record_key FROM annotations WHERE deleted_at IS NULL ORDER BY 1")
+        return [row[0] for row in rows]
+
+    # -- vocabulary ----------------------------------------------------------------------------------
+
+    def vocabulary(self, include_retired: bool = False) -> list[Term]:
+        sql = "SELECT code, display, source FROM ann_vocabulary"
+        if not include_retired:
+            sql += " WHERE retired_at IS NULL"
+        return [Term(*row) for row in self.db.query(sql + " ORDER BY position, code")]
+
+    def add_term(self, code: str, display: str, actor: str, source: str = CUSTOM_SOURCE) -> Term:
+        """Offer a new record-level label (or bring back a retired one)."""
+        code, display = _clean_label(code), display.strip() or code.strip()
+        with self.db.transaction() as conn:
+            position = conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM ann_vocabulary").fetchone()[0]
+            conn.execute("INSERT INTO ann_vocabulary (code, display, source, position) VALUES (?, ?, ?, ?)"
+                         " ON CONFLICT(code) DO UPDATE SET display = excluded.display, retired_at = NULL",
+                         (code, display, source, position))
+            append_audit(conn, _clean_actor(actor), "create", VOCABULARY_ENTITY, code, None,
+                         {"code": code, "display": display, "source": source})
+        return Term(code, display, source)
+
+    def retire_term(self, code: str, actor: str) -> None:
+        """Stop offering a label; annotations that use it keep it."""
+        with self.db.transaction() as conn:
+            if conn.execute("UPDATE ann_vocabulary SET retired_at = ? WHERE code = ? AND retired_at IS NULL",
+                            (utc_now(), code)).rowcount:
+                append_audit(conn, _clean_actor(actor), "delete", VOCABULARY_ENTITY, code, {"code": code}, None)
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def annotations(self, record_key: str, include_deleted: bool = False) -> list[Annotation]:
+        """A record's annotations: labels first, then intervals by start time."""
+        sql = "SELECT * FROM annotations WHERE record_key = ?"
+        if not include_deleted:
+            sql += " AND deleted_at IS NULL"
+        rows = self.db.query(sql + " ORDER BY kind = 'interval', t0, id", (record_key,))
+        return [Annotation(**dict(row)) for row in rows]
+
+    def get(self, annotation_id: int) -> Annotation:
+        """A live annotation by id; raises :class:`AnnotationNotFound` for unknown or deleted ones."""
+        rows = self.db.query("SELECT * FROM annotations WHERE id = ? AND deleted_at IS NULL", (annotation_id,))
+        if not rows:
+            raise AnnotationNotFound(f"no annotation with id {annotation_id} (it may have been deleted)")
+        return Annotation(**dict(rows[0]))
+
+    def history(self, annotation_id: int | None) -> list[AuditEntry]:
+        """Audit rows of one annotation, or of every annotation when ``annotation_id`` is None."""
+        return audit_history(self.db, ENTITY, annotation_id)
+
+    def interval_labels(self) -> list[str]:
+        """Interval labels used anywhere in the library, most used first (for completion)."""
+        rows = self.db.query("SELECT label FROM annotations WHERE kind = 'interval' AND deleted_at IS NULL"
+                             " GROUP BY label ORDER BY COUNT(*) DESC, label")
+        return [row[0] for row in rows]
+
+    def status(self, record_key: str) -> str:
+        """``"none"``, ``"labelled"`` (has annotations, not all confirmed) or ``"confirmed"``."""
+        return self.statuses([record_key])[record_key]
+
+    def statuses(self, record_keys: Iterable[str]) -> dict[str, str]:
+        keys = list(dict.fromkeys(record_keys))
+        counts = self._counts(keys)
+        return {key: status_of(*counts.get(key, (0, 0))) for key in keys}
+
+    def statuses_by_path(self, paths: Iterable[str | Path]) -> dict[str, str]:
+        """Status per record path (header, signal file or bare record name), for a library list.
+
+        Keys of the result are the paths as given; records never opened here are ``"none"``.
+        """
+        resolved = {str(p): _path_id(p) for p in paths}
+        key_of: dict[str, str] = {}
+        values = list(set(resolved.values()))
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            rows = self.db.query(f"SELECT path, record_key FROM ann_record_paths WHERE path IN"
+                                 f" ({','.join('?' * len(chunk))})", chunk)
+            key_of.update((row["path"], row["record_key"]) for row in rows)
+        by_key = self.statuses(key_of.values())
+        return {given: by_key.get(key_of.get(real, ""), status_of(0, 0)) for given, real in resolved.items()}
+
+    # -- changes -------------------------------------------------------------------------------------
+
+    def add_label(self, record_key: str, label: str, author: str, note: str = "") -> Annotation:
+        """Label the whole record with a vocabulary code or free text."""
+        label = _clean_label(label)
+        self._require_record(record_key)
+        if self._live_label(record_key, author, label):
+            raise InvalidAnnotation(f"{author.strip()} has already labelled this record {label!r}")
+        return self._insert(record_key, LABEL, label, None, None, None, note, author)
+
+    def add_interval(self, record_key: str, lead: str | None, t0: float, t1: float, label: str,
+                     author: str, note: str = "") -> Annotation:
+        """Mark ``[t0, t1]`` seconds on one lead (or all leads when ``lead`` is None)."""
+        self._require_record(record_key)
+        t0, t1 = self._check_interval(record_key, lead, t0, t1)
+        return self._insert(record_key, INTERVAL, _clean_label(label), lead, t0, t1, note, author)
+
+    def edit(self, annotation_id: int, actor: str, *, label: str = _UNSET, lead: str | None = _UNSET,
+             t0: float = _UNSET, t1: float = _UNSET, note: str = _UNSET) -> Annotation:
+        """Change an annotation's label, note, or (intervals) lead and times; clears its confirmation."""
+        old = self._owned(annotation_id, actor, "edit")
+        new = {
+            "label": old.label if label is _UNSET else _clean_label(label),
+            "note": old.note if note is _UNSET else _clean_note(note),
+            "lead": old.lead if lead is _UNSET else lead,
+            "t0": old.t0 if t0 is _UNSET else t0,
+            "t1": old.t1 if t1 is _UNSET else t1,
+        }
+        if old.kind == LABEL:
+            if (new["lead"], new["t0"], new["t1"]) != (None, None, None):
+                raise InvalidAnnotation("a record label has no lead or times; add an interval instead")
+            if new["label"] != old.label and self._live_label(old.record_key, old.author, new["label"]):
+                raise InvalidAnnotation(f"{old.author} has already labelled this record {new['label']!r}")
+        else:
+            new["t0"], new["t1"] = self._check_interval(old.record_key, new["lead"], new["t0"], new["t1"])
+        if all(getattr(old, field) == value for field, value in new.items()):
+            return old
+        with self._refusals(), self.db.transaction() as conn:
+            conn.execute("UPDATE annotations SET label = :label, note = :note, lead = :lead, t0 = :t0, t1 = :t1,"
+                         " updated_at = :now, updated_by = :actor, confirmed_by = NULL, confirmed_at = NULL"
+                         " WHERE id = :id", {**new, "now": utc_now(), "actor": old.author, "id": annotation_id})
+            return self._audited(conn, "edit", old)
+
+    def delete(self, annotation_id: int, actor: str) -> None:
+        """Soft-delete: the annotation disappears from views; its row and history stay."""
+        old = self._owned(annotation_id, actor, "delete")
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE annotations SET deleted_at = ?, deleted_by = ? WHERE id = ?",
+                         (utc_now(), old.author, annotation_id))
+            self._audited(conn, "delete", old)
+
+    def confirm(self, annotation_id: int, actor: str) -> Annotation:
+        """Sign an annotation as final. Only its author may; confirming twice changes nothing."""
+        old = self._owned(annotation_id, actor, "confirm")
+        if old.confirmed:
+            return old
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE annotations SET confirmed_at = ?, confirmed_by = ? WHERE id = ?",
+                         (utc_now(), old.author, annotation_id))
+            return self._audited(conn, "confirm", old)
+
+    def import_drafts(self, drafts: list[Draft], actor: str, source_path: str | Path) -> ImportResult:
+        """Insert annotations read from a file, all or nothing, skipping ones already here.
+
+        Authorship and confirmation come from the file; the audit row names ``actor`` as importer and
+        the row's ``source`` names the file. A draft the store refuses raises
+        :class:`AnnotationFileError` with the draft's line, and nothing is imported.
+        """
+        actor = _clean_actor(actor)
+        source = f"import:{Path(source_path).name}"
+        added = duplicates = 0
+        with self.db.transaction() as conn:
+            for draft in drafts:
+                try:
+                    if self._record_row(draft.record_key) is None:
+                        conn.execute("INSERT INTO ann_records (record_key, name, first_seen) VALUES (?, ?, ?)",
+                                     (draft.record_key, draft.record_name or draft.record_key, utc_now()))
+                    row = self._validated_row(draft)
+                except (InvalidAnnotation, sqlite3.IntegrityError) as exc:
+                    raise AnnotationFileError(source_path, str(exc), draft.line) from exc
+                if self._is_duplicate(row):
+                    duplicates += 1
+                    continue
+                now = utc_now()
+                row.update(created_at=draft.created_at or now, updated_at=now, updated_by=row["author"],
+                           confirmed_by=draft.confirmed_by or None,
+                           confirmed_at=(draft.confirmed_at or now) if draft.confirmed_by else None, source=source)
+                cursor = conn.execute(f"INSERT INTO annotations ({', '.join(row)}) VALUES"
+                                      f" ({', '.join(':' + k for k in row)})", row)
+                new = self._fetch(conn, cursor.lastrowid)
+                append_audit(conn, actor, "create", ENTITY, new.id, None, new.to_dict())
+                added += 1
+        return ImportResult(added, duplicates)
+
+    # -- internals -----------------------------------------------------------------------------------
+
+    def _insert(self, record_key: str, kind: str, label: str, lead: str | None, t0: float | None,
+                t1: float | None, note: str, author: str) -> Annotation:
+        author, now = _clean_actor(author), utc_now()
+        with self._refusals(), self.db.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO annotations (record_key, kind, label, lead, t0, t1, note, author, created_at,"
+                " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (record_key, kind, label, lead, t0, t1, _clean_note(note), author, now, now, author),
+            )
+            new = self._fetch(conn, cursor.lastrowid)
+            append_audit(conn, author, "create", ENTITY, new.id, None, new.to_dict())
+        return new
+
+    @staticmethod
+    @contextmanager
+    def _refusals() -> Iterator[None]:
+        """A constraint the checks above could not see (another app instance wrote first) -> typed error."""
+        try:
+            yield
+        except sqlite3.IntegrityError as exc:
+            raise InvalidAnnotation(f"the library refused the change ({exc}); reopen the record and retry") from exc
+
+    def _audited(self, conn: sqlite3.Connection, action: str, old: Annotation) -> Annotation:
+        new = self._fetch(conn, old.id)
+        append_audit(conn, old.author, action, ENTITY, old.id, old.to_dict(), new.to_dict())
+        return new
+
+    @staticmethod
+    def _fetch(conn: sqlite3.Connection, annotation_id: int) -> Annotation:
+        return Annotation(**dict(conn.execute("SELECT * FROM annotations WHERE id = ?", (annotation_id,)).fetchone()))
+
+    def _owned(self, annotation_id: int, actor: str, action: str) -> Annotation:
+        annotation = self.get(annotation_id)
+        if _clean_actor(actor) != annotation.author:
+            raise NotAuthorError(action, annotation.author, actor.strip())
+        return annotation
+
+    def _record_row(self, record_key: str) -> sqlite3.Row | None:
+        rows = self.db.query("SELECT * FROM ann_records WHERE record_key = ?", (record_key,))
+        return rows[0] if rows else None
+
+    def _require_record(self, record_key: str) -> None:
+        if self._record_row(record_key) is None:
+            raise InvalidAnnotation(f"record {record_key} is not in the library; open it first")
+
+    def _live_label(self, record_key: str, author: str, label: str) -> bool:
+        return bool(self.db.query(
+            "SELECT 1 FROM annotations WHERE record_key = ? AND author = ? AND label = ? AND kind = 'label'"
+            " AND deleted_at IS NULL", (record_key, author.strip(), label)))
+
+    def _check_interval(self, record_key: str, lead: str | None, t0: float, t1: float) -> tuple[float, float]:
+        try:
+            t0, t1 = float(t0), float(t1)
+        except (TypeError, ValueError):
+            raise InvalidAnnotation(f"interval times must be numbers, got {t0!r} and {t1!r}") from None
+        if not (math.isfinite(t0) and math.isfinite(t1)) or t0 < 0 or t1 <= t0:
+            raise InvalidAnnotation(f"an interval needs 0 ≤ start < end, got {t0:g} s to {t1:g} s")
+        meta = self.record_meta(record_key) or {}
+        if meta.get("fs") and meta.get("n_samples"):
+            duration = meta["n_samples"] / meta["fs"]
+            if t1 > duration + 1.0 / meta["fs"]:
+                raise InvalidAnnotation(f"interval end {t1:.3f} s is past the end of the record ({duration:.3f} s)")
+        if lead is not None and meta.get("leads") and lead not in meta["leads"]:
+            raise InvalidAnnotation(f"the record has no lead {lead!r} (it has {', '.join(meta['leads'])})")
+        return t0, t1
+
+    def _validated_row(self, draft: Draft) -> dict[str, Any]:
+        row = {"record_key": draft.record_key, "kind": draft.kind, "label": _clean_label(draft.label),
+               "lead": None, "t0": None, "t1": None, "note": _clean_note(draft.note),
+               "author": _clean_actor(draft.author)}
+        if draft.kind == INTERVAL:
+            row["lead"] = draft.lead
+            row["t0"], row["t1"] = self._check_interval(draft.record_key, draft.lead, draft.t0, draft.t1)
+        elif draft.kind != LABEL:
+            raise InvalidAnnotation(f"kind must be {LABEL!r} or {INTERVAL!r}, got {draft.kind!r}")
+        return row
+
+    def _is_duplicate(self, row: dict[str, Any]) -> bool:
+        """Whether the same author already has this label, or this interval on this lead, live.
+
+        Times match within half a sample: what a WFDB round trip can move them by.
+        """
+        others = self.db.query(
+            "SELECT lead, t0, t1 FROM annotations WHERE record_key = ? AND kind = ? AND label = ? AND author = ?"
+            " AND deleted_at IS NULL", (row["record_key"], row["kind"], row["label"], row["author"]))
+        if row["kind"] == LABEL:
+            return bool(others)
+        fs = (self.record_meta(row["record_key"]) or {}).get("fs")
+        tolerance = 0.5 / fs + 1e-9 if fs else 1e-6
+        return any(other["lead"] == row["lead"] and abs(other["t0"] - row["t0"]) <= tolerance
+                   and abs(other["t1"] - row["t1"]) <= tolerance for other in others)
+
+    def _counts(self, keys: list[str]) -> dict[str, tuple[int, int]]:
+        """(live, confirmed) annotation counts per record key, queried in chunks under SQLite's variable limit."""
+        counts: dict[str, tuple[int, int]] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            rows = self.db.query(
+                "SELECT record_key, COUNT(*), COUNT(confirmed_at) FROM annotations WHERE deleted_at IS NULL"
+                f" AND record_key IN ({','.join('?' * len(chunk))}) GROUP BY record_key", chunk)
+            counts.update((row[0], (row[1], row[2])) for row in rows)
+        return counts
+
+
+def _path_id(path: str | Path) -> str:
+    """One spelling per record file: its absolute header path, whichever of its files was named."""
+    return str(header_path_of(path).resolve())
+
+
+def _clean_label(label: str) -> str:
+    text = " ".join(str(label).split())
+    if not text:
+        raise InvalidAnnotation("a label cannot be empty")
+    if len(text) > MAX_LABEL_CHARS:
+        raise InvalidAnnotation(f"a label is at most {MAX_LABEL_CHARS} characters (got {len(text)}); use the note")
+    return text
+
+
+def _clean_note(note: str) -> str:
+    text = str(note).strip()
+    if len(text) > MAX_NOTE_CHARS:
+        raise InvalidAnnotation(f"a note is at most {MAX_NOTE_CHARS} characters (got {len(text)})")
+    return text
+
+
+def _clean_actor(actor: str) -> str:
+    name = str(actor).strip()
+    if not name:
+        raise InvalidAnnotation("annotating needs an author name; set it in the annotation panel")
+    return name

@@ -1,0 +1,73 @@
+"""Min/max ("peak") decimation of one lead to the screen's pixel width, in time that grows with
+pixels rather than with samples.
+
+Drawing every sample of an hour-long lead per frame is far too slow, and plain subsampling hides
+spikes (a pacing artefact, a narrow QRS). Per pixel column, the lowest and highest sample keep every
+spike visible. A small pyramid of precomputed minima/maxima (bins of 16, 256, 4096... samples) lets a
+zoomed-out frame read a few thousand values instead of millions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_BASE = 16
+#: Levels stop once a level has fewer bins than this (coarser ones would never be used).
+_MIN_LEVEL_BINS = 256
+
+
+class PeakDecimator:
+    """Envelope of ``samples`` (a 1-D view, not copied) over any sample range for ``n_bins`` columns."""
+
+    def __init__(self, samples: np.ndarray) -> None:
+        self.samples = samples
+        self._levels: list[tuple[int, np.ndarray, np.ndarray]] | None = None
+
+    def envelope(self, i0: int, i1: int, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+        """Sample positions (float) and values to draw samples ``[i0, i1)`` on ``n_bins`` columns.
+
+        With at most two samples per column the samples themselves come back; otherwise each column
+        gives its minimum then its maximum.
+        """
+        i0, i1 = max(0, int(i0)), min(self.samples.size, int(i1))
+        n = i1 - i0
+        n_bins = max(1, int(n_bins))
+        if n <= 0:
+            return np.zeros(0), np.zeros(0)
+        if n <= 2 * n_bins:
+            return np.arange(i0, i1, dtype=np.float64), self.samples[i0:i1]
+        size, lows, highs = self._level_for(n / n_bins)
+        j0, j1 = i0 // size, -(-i1 // size)
+        starts = i0 + np.arange(n_bins) * (n / n_bins)
+        edges = np.unique(np.clip((starts // size).astype(np.int64) - j0, 0, j1 - j0 - 1))
+        lo = np.minimum.reduceat(lows[j0:j1], edges)
+        hi = np.maximum.reduceat(highs[j0:j1], edges)
+        x = np.repeat((edges + j0) * size + 0.5 * (n / n_bins), 2).astype(np.float64)
+        y = np.empty(2 * edges.size, dtype=lo.dtype)
+        y[0::2], y[1::2] = lo, hi
+        return x, y
+
+    def extremes(self) -> tuple[float, float]:
+        """Lowest and highest sample of the whole lead."""
+        _, lows, highs = self._levels_built()[-1]
+        return float(lows.min()), float(highs.max())
+
+    def _level_for(self, samples_per_bin: float) -> tuple[int, np.ndarray, np.ndarray]:
+        """The coarsest level whose bins are at most half a column (so columns stay accurate)."""
+        best = (1, self.samples, self.samples)
+        for level in self._levels_built():
+            if level[0] <= samples_per_bin / 2:
+                best = level
+        return best
+
+    def _levels_built(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        if self._levels is None:
+            self._levels = []
+            size, lows, highs = 1, self.samples, self.samples
+            while lows.size >= _BASE * _MIN_LEVEL_BINS or not self._levels:
+                n = -(-lows.size // _BASE) * _BASE
+                lows = np.pad(lows, (0, n - lows.size), mode="edge").reshape(-1, _BASE).min(axis=1)
+                highs = np.pad(highs, (0, n - highs.size), mode="edge").reshape(-1, _BASE).max(axis=1)
+                size *= _BASE
+                self._levels.append((size, lows, highs))
+        return self._levels

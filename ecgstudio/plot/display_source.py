@@ -1,0 +1,68 @@
+"""What the traces draw: the record's own samples, or a display-filtered copy of them.
+
+The copy is made once per record and kept while the record is shown, so toggling the filter is
+instant after the first time. Long records are filtered in the background; the traces switch when
+the copy is ready (``changed``). The record's samples are never modified.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from ecgstudio.plot.display import BACKGROUND_FILTER_SAMPLES, display_filtered
+from ecgstudio.workers import Task
+from training.data import Record
+
+
+class DisplaySource(QObject):
+    #: ``[leads, samples]`` to draw from now on (emitted when a background filtering finishes)
+    changed = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.record: Record | None = None
+        self.filter_on = False
+        self._filtered: np.ndarray | None = None
+        self._task: Task | None = None
+
+    def set_record(self, record: Record | None) -> np.ndarray | None:
+        """Switch to ``record``; returns what to draw now (filtered at once if it is short)."""
+        self.cancel()
+        self.record, self._filtered = record, None
+        return self.current()
+
+    def set_filter(self, enabled: bool) -> np.ndarray | None:
+        """Turn display filtering on or off; returns what to draw now."""
+        self.filter_on = enabled
+        return self.current()
+
+    def current(self) -> np.ndarray | None:
+        """The filtered copy when filtering is on and it is ready, else the record's samples (and a
+        background filtering is started for a long record)."""
+        record = self.record
+        if record is None or not self.filter_on:
+            return None if record is None else record.signal
+        if self._filtered is None and record.signal.size <= BACKGROUND_FILTER_SAMPLES:
+            self._filtered = display_filtered(record.signal, record.fs)
+        if self._filtered is not None:
+            return self._filtered
+        if self._task is None:
+            self._task = Task(lambda task: (record, display_filtered(record.signal, record.fs)))
+            self._task.done.connect(self._on_filtered)
+            self._task.start()
+        return record.signal
+
+    def cancel(self) -> None:
+        """Drop a filtering still running (a new record, the window closing)."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    def _on_filtered(self, result: tuple[Record, np.ndarray]) -> None:
+        record, filtered = result
+        if record is not self.record:
+            return
+        self._filtered, self._task = filtered, None
+        if self.filter_on:
+            self.changed.emit(filtered)

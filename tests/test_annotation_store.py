@@ -1,0 +1,305 @@
+"""The annotation store: persistence, audit trail, crash safety, authorship, and CSV/WFDB round trips."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import wfdb
+
+from ecgstudio.annotations.csv_io import export_csv, import_csv
+from ecgstudio.annotations.errors import AnnotationFileError, InvalidAnnotation, NotAuthorError
+from ecgstudio.annotations.keys import record_key
+from ecgstudio.annotations.store import AnnotationStore
+from ecgstudio.annotations.wfdb_io import export_wfdb, import_wfdb
+from ecgstudio.store import Database, LibraryError, Schema, audit_history
+from training.data import read_record
+
+REPO = Path(__file__).resolve().parent.parent
+FAKE_INFO = SimpleNamespace(name="rec", fs=500.0, n_samples=5000, leads=("I", "II", "V1"), path=None)
+
+
+@pytest.fixture(scope="module")
+def record(ptbxl_root):
+    return read_record(ptbxl_root / "records500/00000/00001_hr")
+
+
+@pytest.fixture
+def store(tmp_path, record):
+    store = AnnotationStore(tmp_path / "library.ecglib")
+    store.register_record(record_key(record), record)
+    yield store
+    store.close()
+
+
+def _content(annotations) -> list[tuple]:
+    return [(a.kind, a.label, a.lead, a.t0, a.t1, a.note, a.author, a.confirmed_by) for a in annotations]
+
+
+def test_changes_persist_across_restart_with_old_and_new_values_audited(tmp_path, store, record):
+    key = record_key(record)
+    label = store.add_label(key, "NORM", "alice")
+    mark = store.add_interval(key, "II", 1.2, 1.6, "PVC", "alice", note="wide QRS")
+    gone = store.add_interval(key, None, 4.0, 5.0, "noise", "alice")
+    store.edit(mark.id, "alice", label="PAC", t1=1.7)
+    store.delete(gone.id, "alice")
+    store.close()
+
+    reopened = AnnotationStore(tmp_path / "library.ecglib")  # a new connection: the app restarted
+    assert _content(reopened.annotations(key)) == [
+        ("label", "NORM", None, None, None, "", "alice", None),
+        ("interval", "PAC", "II", 1.2, 1.7, "wide QRS", "alice", None),
+    ]
+    deleted = [a for a in reopened.annotations(key, include_deleted=True) if a.deleted]
+    assert [(a.id, a.deleted_by) for a in deleted] == [(gone.id, "alice")]
+    edit = reopened.history(mark.id)
+    assert [(e.action, e.actor) for e in edit] == [("create", "alice"), ("edit", "alice")]
+    assert (edit[1].old["label"], edit[1].old["t1"]) == ("PVC", 1.6)
+    assert (edit[1].new["label"], edit[1].new["t1"]) == ("PAC", 1.7)
+    removal = reopened.history(gone.id)[-1]
+    assert removal.action == "delete" and removal.old["deleted_at"] is None and removal.new["deleted_at"]
+    assert reopened.history(label.id)[0].new["label"] == "NORM"
+    reopened.close()
+
+
+def test_audit_log_and_annotation_rows_cannot_be_rewritten(tmp_path, store, record):
+    store.add_label(record_key(record), "MI", "alice")
+    raw = sqlite3.connect(tmp_path / "library.ecglib")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        raw.execute("UPDATE audit_log SET actor = 'mallory'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        raw.execute("DELETE FROM audit_log")
+    with pytest.raises(sqlite3.DatabaseError, match="never deleted"):
+        raw.execute("DELETE FROM annotations")
+    raw.close()
+
+
+_CHILD = textwrap.dedent("""
+    import os, sys
+    from types import SimpleNamespace
+    import ecgstudio.annotations.store as store_module
+    store = store_module.AnnotationStore(sys.argv[1])
+    info = SimpleNamespace(name="rec", fs=500.0, n_samples=5000, leads=("I", "II"), path=None)
+    store.register_record("k", info)
+    mode, n = sys.argv[2], int(sys.argv[3])
+    for i in range(n if mode == "exit" else 10**6):
+        store.add_interval("k", "II", i * 0.001, i * 0.001 + 0.5, f"mark {i}", "alice")
+        print(i, flush=True)
+    # Die inside the next write: its row is inserted, the process ends before the commit.
+    store_module.append_audit = lambda *args, **kwargs: os._exit(9)
+    store.add_interval("k", "II", 8.0, 9.0, "never committed", "alice")
+""")
+
+
+def _child(library: Path, mode: str, n: int) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-c", _CHILD, str(library), mode, str(n)], stdout=subprocess.PIPE,
+                            text=True, env=env, cwd=REPO)
+
+
+def _check_committed(library: Path, expected: set[str]) -> None:
+    store = AnnotationStore(library)
+    assert {a.label for a in store.annotations("k")} == expected
+    assert len(store.history(None)) == len(expected)  # every committed change has exactly its audit row
+    assert store.db.integrity_check() == "ok"
+    store.close()
+
+
+def test_process_exiting_mid_write_keeps_exactly_the_committed_annotations(tmp_path):
+    library = tmp_path / "crash.ecglib"
+    child = _child(library, "exit", 12)
+    out, _ = child.communicate(timeout=60)
+    assert child.returncode == 9 and out.split() == [str(i) for i in range(12)]
+    _check_committed(library, {f"mark {i}" for i in range(12)})
+
+
+def test_sigkill_during_writes_loses_nothing_committed(tmp_path):
+    library = tmp_path / "killed.ecglib"
+    child = _child(library, "loop", 0)
+    for _ in range(25):
+        child.stdout.readline()
+    child.send_signal(signal.SIGKILL)
+    reported = 25 + len(child.stdout.read().split())
+    child.wait(timeout=10)
+    store = AnnotationStore(library)
+    committed = len(store.annotations("k"))
+    store.close()
+    assert reported <= committed <= reported + 1  # the last one may commit before its line is printed
+    _check_committed(library, {f"mark {i}" for i in range(committed)})
+
+
+def test_only_the_author_can_change_or_confirm_and_edits_withdraw_confirmation(store, record):
+    key = record_key(record)
+    mark = store.add_interval(key, "V1", 2.0, 2.4, "ST elevation", "alice")
+    assert store.status(key) == "labelled"
+    with pytest.raises(NotAuthorError, match="only alice can confirm"):
+        store.confirm(mark.id, "bob")
+    with pytest.raises(NotAuthorError):
+        store.edit(mark.id, "bob", label="artefact")
+    with pytest.raises(NotAuthorError):
+        store.delete(mark.id, "bob")
+    signed = store.confirm(mark.id, "alice")
+    assert signed.confirmed_by == "alice" and store.status(key) == "confirmed"
+    edited = store.edit(mark.id, "alice", note="re-read")
+    assert not edited.confirmed and store.status(key) == "labelled"
+    assert [e.action for e in store.history(mark.id)] == ["create", "confirm", "edit"]
+
+
+def test_intervals_must_lie_inside_the_record_on_one_of_its_leads(store, record):
+    key = record_key(record)
+    with pytest.raises(InvalidAnnotation, match="past the end"):
+        store.add_interval(key, "II", 9.0, 11.0, "x", "alice")
+    with pytest.raises(InvalidAnnotation, match="no lead 'V7'"):
+        store.add_interval(key, "V7", 1.0, 2.0, "x", "alice")
+    with pytest.raises(InvalidAnnotation, match="start < end"):
+        store.add_interval(key, "II", 2.0, 2.0, "x", "alice")
+    with pytest.raises(InvalidAnnotation, match="empty"):
+        store.add_label(key, "  ", "alice")
+    store.add_label(key, "NORM", "alice")
+    with pytest.raises(InvalidAnnotation, match="already labelled"):
+        store.add_label(key, "NORM", "alice")
+    assert store.add_label(key, "NORM", "bob").author == "bob"
+
+
+def test_the_label_vocabulary_is_seeded_and_configurable(store, record):
+    codes = [term.code for term in store.vocabulary()]
+    assert codes[:5] == ["NORM", "MI", "STTC", "CD", "HYP"] and "164889003" in codes and len(codes) == 31
+    store.add_term("WPW", "Wolff-Parkinson-White pattern", "alice")
+    store.add_label(record_key(record), "WPW", "alice")
+    store.retire_term("WPW", "alice")
+    assert "WPW" not in [term.code for term in store.vocabulary()]
+    assert store.annotations(record_key(record))[0].label == "WPW"  # labels keep a retired term
+    assert [e.action for e in audit_history(store.db, "vocabulary", "WPW")] == ["create", "delete"]
+
+
+def _fill(store: AnnotationStore, key: str) -> None:
+    store.add_label(key, "NORM", "alice")
+    store.add_label(key, "164889003", "bob", note="per holter report")
+    store.add_label(key, 'free text, "quoted" ↑', "alice", note="multi\nline; é")
+    signed = store.add_interval(key, "II", 0.0, 0.7351, "PVC", "alice")
+    store.confirm(signed.id, "alice")
+    store.add_interval(key, None, 3.3333, 4.25, "baseline wander", "bob", note="n" * 700)
+    store.add_interval(key, "V6", 3.5, 10.0, "ST depression", "alice")
+
+
+def test_csv_round_trip_on_a_real_record(tmp_path, store, record):
+    key = record_key(record)
+    _fill(store, key)
+    assert export_csv(store, tmp_path / "out.csv") == 6
+    fresh = AnnotationStore(tmp_path / "other.ecglib")
+    result = import_csv(fresh, tmp_path / "out.csv", "carol")
+    assert (result.added, result.duplicates) == (6, 0)
+    assert _content(fresh.annotations(key)) == _content(store.annotations(key))
+    assert fresh.record_meta(key)["name"] == "00001_hr"
+    assert fresh.history(fresh.annotations(key)[0].id)[0].actor == "carol"
+    assert import_csv(fresh, tmp_path / "out.csv", "carol").duplicates == 6
+    fresh.close()
+
+
+def test_wfdb_round_trip_on_a_real_record(tmp_path, store, record):
+    key = record_key(record)
+    _fill(store, key)
+    path = export_wfdb(store, key, tmp_path)
+    assert path == tmp_path / "00001_hr.ecgs"
+    plain = wfdb.rdann(str(tmp_path / "00001_hr"), "ecgs")  # any WFDB tool sees onsets/offsets per lead
+    assert plain.fs == 500 and plain.symbol.count("(") == 3 and plain.symbol.count(")") == 3
+    assert list(plain.chan[[s == "(" for s in plain.symbol]]) == [1, 0, 11]
+    fresh = AnnotationStore(tmp_path / "other.ecglib")
+    fresh.register_record(key, record)
+    result = import_wfdb(fresh, path, key, "carol")
+    assert (result.added, result.skipped) == (6, 0)
+    for got, want in zip(fresh.annotations(key), store.annotations(key), strict=True):
+        assert (got.kind, got.label, got.lead, got.note, got.author, got.confirmed_by) == \
+               (want.kind, want.label, want.lead, want.note, want.author, want.confirmed_by)
+        if want.t0 is not None:
+            assert abs(got.t0 - want.t0) <= 0.5 / record.fs and abs(got.t1 - want.t1) <= 0.5 / record.fs
+    assert import_wfdb(store, path, key, "carol").duplicates == 6  # back into the source: nothing doubled
+    fresh.close()
+
+
+@pytest.mark.parametrize(("text", "line", "reason"), [
+    ("", 1, "empty"),
+    ("record_key,kind,label\nk,label,NORM\n", 1, "author"),
+    ("record_key,kind,label,author,t0,t1\nk,label,NORM,al,,\nk,interval,PVC,al,1.0,abc\n", 3, "'abc' is not a number"),
+    ("record_key,kind,label,author\nk,label,NORM,al\n\nk,comment,x,al\n", 4, "kind must be"),
+    ("record_key,kind,label,author,note\nk,label,NORM,al,\"two\nlines\"\nk,label,MI,al,x,extra\n", 4, "6 fields"),
+    ("record_key,kind,label,author\nk,label,\"NORM,al\n", 2, "malformed CSV"),
+    ("record_key,kind,label,author\nk,label,,al\n", 2, "label is empty"),
+    ("record_key,kind,label,author,t0,t1\nk,interval,PVC,al,2.0,1.0\n", 2, "start < end"),
+])
+def test_malformed_csv_is_refused_naming_the_line_and_imports_nothing(tmp_path, text, line, reason):
+    path = tmp_path / "bad.csv"
+    path.write_text(text, encoding="utf-8")
+    store = AnnotationStore(tmp_path / "library.ecglib")
+    with pytest.raises(AnnotationFileError, match=reason) as caught:
+        import_csv(store, path, "alice")
+    assert caught.value.line == line and f"bad.csv, line {line}" in str(caught.value)
+    assert store.record_keys() == []
+    store.close()
+
+
+def test_malformed_wfdb_annotation_files_are_refused(tmp_path, store, record, shared_data):
+    key = record_key(record)
+    wfdb.wrann("unpaired", "ecgs", np.array([10, 20]), symbol=["N", "("], aux_note=["", '{"id": 1, "label": "x"}'],
+               fs=500, write_dir=str(tmp_path))
+    with pytest.raises(AnnotationFileError, match="annotation 2: .*no matching end"):
+        import_wfdb(store, tmp_path / "unpaired.ecgs", key, "alice")
+    (tmp_path / "junk.ecgs").write_bytes(b"this is not an annotation file")
+    with pytest.raises(AnnotationFileError, match="junk.ecgs"):
+        import_wfdb(store, tmp_path / "junk.ecgs", key, "alice")
+    with pytest.raises(AnnotationFileError, match="no ECG Studio annotations"):  # MIT-BIH beat labels
+        import_wfdb(store, shared_data / "formats/100.atr", key, "alice")
+    with pytest.raises(AnnotationFileError, match="nothing to export"):
+        export_wfdb(store, key, tmp_path)
+
+
+def test_record_key_follows_the_samples_not_the_folder_name_or_header_comments(tmp_path, ptbxl_root, record):
+    copy = tmp_path / "elsewhere"
+    copy.mkdir()
+    shutil.copy(ptbxl_root / "records500/00000/00001_hr.dat", copy / "renamed.dat")
+    header = (ptbxl_root / "records500/00000/00001_hr.hea").read_text().replace("00001_hr", "renamed")
+    (copy / "renamed.hea").write_text(header + "#Dx: 164889003\n")
+    assert record_key(read_record(copy / "renamed")) == record_key(record)
+    data = bytearray((copy / "renamed.dat").read_bytes())
+    data[100] ^= 0x7F
+    (copy / "renamed.dat").write_bytes(bytes(data))
+    assert record_key(read_record(copy / "renamed")) != record_key(record)
+
+
+def test_statuses_by_path_for_the_library_view(store, record, ptbxl_root):
+    other = ptbxl_root / "records500/00000/00002_hr.hea"
+    assert store.statuses_by_path([record.path, other]) == {str(record.path): "none", str(other): "none"}
+    store.add_label(record_key(record), "NORM", "alice")
+    bare = record.path.with_suffix("")  # any of the record's names finds it
+    assert store.statuses_by_path([record.path, bare]) == {str(record.path): "labelled", str(bare): "labelled"}
+
+
+def test_features_share_one_library_file_and_migrate_independently(tmp_path, store):
+    db = Database(tmp_path / "library.ecglib")
+    v1 = Schema("pe_scores", (("CREATE TABLE pe_scores (id INTEGER PRIMARY KEY, patient TEXT)",),))
+    db.ensure(v1)
+    db.ensure(Schema("pe_scores", v1.migrations + (("ALTER TABLE pe_scores ADD COLUMN wells REAL",),)))
+    assert (db.version("pe_scores"), db.version("annotations"), db.version("audit")) == (2, 2, 1)
+    assert db.journal_mode == "wal"
+    shared = AnnotationStore(db)
+    shared.register_record("k", FAKE_INFO)
+    shared.add_interval("k", "V1", 0.5, 1.0, "PVC", "alice")
+    shared.close()  # a store on a shared Database leaves it open for the other features
+    assert db.query("SELECT COUNT(*) FROM annotations")[0][0] == 1
+    with db.transaction() as conn:
+        conn.execute("UPDATE schema_versions SET version = 99 WHERE component = 'annotations'")
+    db.close()
+    with pytest.raises(LibraryError, match="newer than this ECG Studio"):
+        AnnotationStore(tmp_path / "library.ecglib")
+    (tmp_path / "junk.ecglib").write_bytes(b"definitely not sqlite" * 100)
+    with pytest.raises(LibraryError, match="not a usable library"):
+        AnnotationStore(tmp_path / "junk.ecglib")
