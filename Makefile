@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test bench screenshots clean-cache install
+.PHONY: run test bench screenshots model results clean-cache install
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -30,6 +30,15 @@ test: $(STAMP)
 ## bench: run the benchmarks and append a dated table to benchmarks/RESULTS.md
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks
+
+## model: retrain the bundled model (CPU, deterministic, a few minutes) and regenerate resources/models/README.md
+model: $(STAMP)
+	nice $(BIN)/python -m training fit --config configs/bundled_ptbxl_superclass.toml
+	$(BIN)/python tools/bundle_model.py runs/bundled/ptbxl_superclass_resnet1d18/ptbxl_superclass_resnet1d18
+
+## results: retrain the models of docs/RESULTS.md on the PTB-XL slice and rewrite it (about 20 min on 2 cores)
+results: $(STAMP)
+	nice $(BIN)/python -m training results --out docs/RESULTS.md
 
 ## screenshots: save PNGs of the main views on the bundled samples to docs/screenshots/
 screenshots: $(STAMP)

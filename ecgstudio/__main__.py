@@ -1,16 +1,27 @@
 """``ecgstudio [PATH]`` / ``python -m ecgstudio [PATH]``: open a record or a folder of records.
 
 Without PATH the last session's folder and record come back (or the bundled samples, the first time).
+``ecgstudio --engine ARGS`` runs the training engine instead (``python -m training ARGS``): a frozen
+app has no separate Python to start the engine with, so it starts itself with this hidden argument.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import sys
 from pathlib import Path
 
+#: The hidden argument with which a frozen (PyInstaller) app runs the engine instead of the window.
+ENGINE_FLAG = "--engine"
+
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == [ENGINE_FLAG]:
+        from training.cli import main as engine_main
+
+        return engine_main(argv[1:])
     parser = argparse.ArgumentParser(prog="ecgstudio", description="ECG Studio: view and study 12-lead ECGs.")
     parser.add_argument("path", nargs="?", type=Path,
                         help="a record (.hea/.dat/.mat) or a folder searched recursively for records")
@@ -19,17 +30,25 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from ecgstudio.annotations.controller import attach_annotations
+    from ecgstudio.inference import attach_inference
+    from ecgstudio.jobs.controller import attach_jobs
     from ecgstudio.main_window import MainWindow
+    from ecgstudio.pe import attach_pe
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ECG Studio")
     app.setOrganizationName("ECG Studio")
     window = MainWindow()
-    attach_annotations(window)
+    annotations = attach_annotations(window)
+    inference = attach_inference(window)
+    library_db = annotations.store.db if annotations else None
+    attach_jobs(window, library_db, inference.library)
+    attach_pe(window, library_db, inference, inference.library)
     window.show()
     window.open_initial(args.path)
     return app.exec()
 
 
 if __name__ == "__main__":
+    multiprocessing.freeze_support()  # a frozen engine's data-loader workers start through this executable
     sys.exit(main())

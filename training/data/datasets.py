@@ -74,10 +74,14 @@ class DatasetIndex:
 
 
 def load_dataset(root: str | Path, **options) -> DatasetIndex:
-    """Detect the folder's kind (PTB-XL or CinC-style) and load its index."""
+    """Detect the folder's kind (PTB-XL, a ``manifest.csv`` of labelled records, or CinC-style) and load it."""
+    from training.data.manifest import is_manifest_folder, load_manifest  # manifest builds on this module
+
     root = Path(root)
     if (root / "ptbxl_database.csv").is_file():
         return load_ptbxl(root, **options)
+    if is_manifest_folder(root):
+        return load_manifest(root, **options)
     return load_cinc(root, **options)
 
 

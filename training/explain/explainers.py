@@ -67,9 +67,9 @@ class Explanation:
 def segment_bounds(x: np.ndarray, fs: float, config: ExplainConfig, r_peaks: np.ndarray | None = None) -> np.ndarray:
     if config.segmentation == "beats":
         if r_peaks is None:
-            from training.signal.rpeaks import detect_r_peaks  # only beat segmentation needs the detector
+            from training.signal.rpeaks import detect_rpeaks  # only beat segmentation needs the detector
 
-            r_peaks = detect_r_peaks(x[min(1, len(x) - 1)], fs)
+            r_peaks = detect_rpeaks(x[min(1, len(x) - 1)], fs)
         return beat_bounds(x.shape[-1], r_peaks)
     return window_bounds(x.shape[-1], fs, config.window_s)
 

@@ -1,0 +1,99 @@
+"""Wires training jobs into the main window: the "Train / fine-tune…" menu entry, the dialog, the monitor dock.
+
+Kept out of ``main_window`` like the annotation feature, so the window stays a layout of views and jobs
+can be attached (or not, when the library file cannot be opened) in one call.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from ecgstudio.annotations.controller import SETTINGS_KEY, default_library_path
+from ecgstudio.jobs.annotated import labelled_records
+from ecgstudio.jobs.dialog import JobDialog
+from ecgstudio.jobs.manager import Job, JobManager
+from ecgstudio.jobs.monitor import JobMonitor
+from ecgstudio.jobs.spec import JobSpec
+from ecgstudio.store.db import Database
+from ecgstudio.store.errors import LibraryError
+
+MENU_TITLE = "&Model"  # shared with the inference controller's menu
+
+
+def cuda_devices() -> list[tuple[str, str]]:
+    """(label, device) for each GPU torch can see."""
+    return [(f"GPU {i}: {torch.cuda.get_device_name(i)}", f"cuda:{i}") for i in range(torch.cuda.device_count())]
+
+
+class JobsController(QObject):
+    """Owns the job manager and monitor of one main window."""
+
+    def __init__(self, window, db: Database, library: Any, jobs_dir: Path):
+        super().__init__(window)
+        self.window = window
+        self.db = db
+        self.library = library
+        self.devices = cuda_devices()
+        self.manager = JobManager(db, library, jobs_dir, len(self.devices), parent=self)
+        self.monitor = JobMonitor(self.manager)
+        self.dock = window._dock("Training jobs", "jobsDock", self.monitor, Qt.BottomDockWidgetArea)
+        self.dock.hide()
+        self.dialog: JobDialog | None = None
+        self._build_menu()
+        window.installEventFilter(self)
+
+    def open_dialog(self, spec: JobSpec | None = None) -> JobDialog:
+        """Show the job form (prefilled from ``spec``); a valid "Start" submits the job."""
+        models = [(getattr(m, "name", Path(str(getattr(m, "path", m))).stem), str(getattr(m, "path", m)))
+                  for m in (self.library.models() if self.library is not None else [])]
+        self.dialog = JobDialog(self.window, models, lambda: len(labelled_records(self.db)), self.devices, spec)
+        self.dialog.submitted.connect(self.submit)
+        self.dialog.open()
+        return self.dialog
+
+    def submit(self, spec: JobSpec) -> Job:
+        job = self.manager.submit(spec)
+        self.dock.show()
+        self.dock.raise_()
+        self.monitor.select(job)
+        return job
+
+    def shutdown(self) -> None:
+        """Stop every job (gracefully, then by force) so no engine process outlives the window."""
+        self.manager.shutdown()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Close:
+            self.shutdown()
+        return False
+
+    def _build_menu(self) -> None:
+        bar = self.window.menuBar()
+        menu = next((a.menu() for a in bar.actions() if a.menu() and a.text() == MENU_TITLE), None)
+        menu = menu or bar.addMenu(MENU_TITLE)
+        menu.addSeparator()
+        menu.addAction("&Train / fine-tune…", lambda: self.open_dialog())
+        menu.addAction(self.dock.toggleViewAction())
+
+
+def attach_jobs(window, database_or_path: Database | str | Path | None = None, library: Any = None
+                ) -> JobsController | None:
+    """Open the library database (given, or QSettings ``annotations/library``) and wire training jobs.
+
+    Jobs live in a ``jobs`` folder beside the library file. A file that cannot be opened is reported,
+    and the app runs without training.
+    """
+    try:
+        if isinstance(database_or_path, Database):
+            db = database_or_path
+        else:
+            db = Database(Path(database_or_path or window.settings.value(SETTINGS_KEY, "") or default_library_path()))
+        return JobsController(window, db, library, db.path.parent / "jobs")
+    except (LibraryError, OSError) as exc:
+        QMessageBox.warning(window, "Training unavailable", f"Cannot open the job history: {exc}")
+        return None

@@ -1,0 +1,111 @@
+"""Wires the PE feature into the main window: the form dock beside the record, the model's output, the
+cohort comparison window and its menu.
+
+Kept out of ``main_window`` like the annotations, so the feature attaches in one call and the app
+still runs when the library file cannot be opened.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from ecgstudio.annotations.controller import SETTINGS_KEY as LIBRARY_KEY
+from ecgstudio.annotations.controller import default_library_path
+from ecgstudio.annotations.keys import record_key
+from ecgstudio.pe.cohort_view import CohortView
+from ecgstudio.pe.panel import PEPanel
+from ecgstudio.pe.store import PEFormStore
+from ecgstudio.store import Database, LibraryError
+from training.signal.rpeaks import mean_heart_rate
+
+CLASS_KEY = "pe/model_class"
+
+
+class PEController(QObject):
+    """Owns the PE store, the form dock and the cohort window of one main window."""
+
+    def __init__(self, window, store: PEFormStore, inference=None, models=None):
+        super().__init__(window)
+        self.window = window
+        self.store = store
+        self.inference = inference
+        self.models = models
+        self.library_key: str | None = None
+        self.panel = PEPanel(store, window.settings)
+        self.panel.model.chosen_class = str(window.settings.value(CLASS_KEY, "") or "")
+        self.panel.model.classChosen.connect(lambda code: window.settings.setValue(CLASS_KEY, code))
+        self.panel.form.ecgHeartRateRequested.connect(self.fill_heart_rate_from_ecg)
+        self.dock = window._dock("PE work-up", "peDock", self.panel, Qt.RightDockWidgetArea)
+        window.tabifyDockWidget(window.annotation_dock, self.dock)
+        window.annotation_dock.raise_()
+        self.cohort_view: CohortView | None = None
+        window.recordOpened.connect(self._record_opened)
+        if inference is not None:
+            inference.predicted.connect(self._predicted)
+        self._build_menu()
+
+    def _record_opened(self, library_key: str, record) -> None:
+        if self.panel.dirty:
+            self.window.statusBar().showMessage("The PE form of the previous record was not saved; "
+                                                "its unsaved changes were discarded", 8000)
+        self.library_key = library_key
+        self.panel.set_record(record_key(record), record.name, record.age)
+        waiting = "Waiting for the model's reading of this record…" if self.inference is not None else \
+            "No model attached: the model's output appears here once one runs on this record."
+        self.panel.model.clear(waiting)
+
+    def _predicted(self, library_key: str, prediction) -> None:
+        if library_key == self.library_key:
+            model = getattr(self.inference, "current_model", None)
+            self.panel.model.set_prediction(prediction, getattr(model, "name", None) or "the loaded model")
+
+    def fill_heart_rate_from_ecg(self) -> None:
+        """The mean rate of the beats detected on the open record, for the clinician to confirm."""
+        record, peaks = self.window.record, self.window.peaks
+        rate = mean_heart_rate(peaks, record.fs) if record is not None and peaks is not None else None
+        if rate is None:
+            reason = "beats are still being detected" if record is not None and peaks is None else \
+                "fewer than two beats were detected on this record"
+            self.panel.form.show_errors({"heart_rate": f"no heart rate from the ECG: {reason}"})
+            return
+        self.panel.form.set_ecg_heart_rate(rate)
+
+    def open_cohort_view(self) -> CohortView:
+        if self.cohort_view is None:
+            self.cohort_view = CohortView(self.window.settings, self.models, self._folder_records, self.window)
+        self.cohort_view.show()
+        self.cohort_view.raise_()
+        return self.cohort_view
+
+    def _folder_records(self) -> list[Path]:
+        return [entry.path for entry in self.window.library.model.entries if entry.error is None]
+
+    def _build_menu(self) -> None:
+        menu = self.window.menuBar().addMenu("&PE")
+        menu.addAction(self.dock.toggleViewAction())
+        menu.addAction("&Cohort comparison…", self.open_cohort_view)
+        menu.addAction("Generate &demo cohort (SYNTHETIC)…", lambda: self.open_cohort_view().ask_demo())
+        menu.addSeparator()
+        menu.addAction(f"Library file: {self.store.db.path}").setEnabled(False)
+
+
+def attach_pe(window, library: Database | str | Path | None = None, inference=None,
+              models=None) -> PEController | None:
+    """Open the PE forms in the library (a shared :class:`Database`, a path, or QSettings
+    ``annotations/library``, else the user data folder) and wire them into ``window``.
+
+    ``inference`` (an InferenceController) feeds the model's output to the form; ``models`` (a
+    ModelLibrary) lists the models of the cohort comparison. A library that cannot be opened is
+    reported, and the app runs without the PE feature.
+    """
+    if library is None:
+        library = Path(window.settings.value(LIBRARY_KEY, "") or default_library_path())
+    try:
+        store = PEFormStore(library)
+    except (LibraryError, OSError) as exc:
+        QMessageBox.warning(window, "PE forms unavailable", f"Cannot open the library {library}: {exc}")
+        return None
+    return PEController(window, store, inference, models)

@@ -1,0 +1,194 @@
+"""``python -m training fit|evaluate|predict|results``: the engine from a terminal or from the GUI.
+
+``--progress jsonl`` writes one JSON object per line on stdout (``{"type": "start"|"step"|"epoch"|
+"metrics"|"done"|"cancelled"|"error", ...}``) for a parent process to read; otherwise a tqdm bar (on a
+terminal) or one line per epoch goes to stderr. Errors the engine raises on purpose (:class:`ECGError`)
+end the command with one line on stderr and exit code 2, never a traceback. Ctrl-C (or SIGTERM) asks
+the trainer to stop at the next step; the last epoch checkpoint resumes with ``fit --resume``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from typing import Sequence
+
+from training.clinical.cli import add_commands as add_clinical_commands
+from training.errors import ECGError
+from training.fit.events import Callback, CancelToken, Event, TrainingCancelled
+
+EXIT_ERROR = 2
+EXIT_CANCELLED = 130
+
+
+def _jsonl(event: Event) -> None:
+    print(json.dumps(event.to_json()), flush=True)
+
+
+class TerminalProgress:
+    """A tqdm bar over all steps of the run, with one summary line per epoch (stderr)."""
+
+    def __init__(self, bar: bool):
+        self.bar_enabled = bar
+        self.bar = None
+
+    def __call__(self, event: Event) -> None:
+        f = event.fields
+        if event.type == "start" and self.bar_enabled:
+            from tqdm import tqdm
+            total = f["epochs"] * f["steps_per_epoch"]
+            self.bar = tqdm(total=total, initial=(f["first_epoch"] - 1) * f["steps_per_epoch"], unit="step",
+                            desc="fit", dynamic_ncols=True, file=sys.stderr)
+        elif event.type == "step" and self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(epoch=f["epoch"], loss=f"{f['loss']:.4f}")
+        elif event.type == "epoch":
+            monitored = {k: v for k, v in f.items() if k.startswith("val_") and k not in ("val_loss",)}
+            text = " ".join(f"{k}={_fmt(v)}" for k, v in monitored.items())
+            self._write(f"epoch {f['epoch']}/{f['epochs']} train_loss={_fmt(f['train_loss'])} "
+                        f"val_loss={_fmt(f['val_loss'])} {text} best_epoch={f['best_epoch']}")
+        elif event.type in ("done", "cancelled", "error") and self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def _write(self, line: str) -> None:
+        if self.bar is not None:
+            self.bar.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+
+def _fmt(value: object) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def _progress(kind: str) -> Callback:
+    if kind == "jsonl":
+        return _jsonl
+    return TerminalProgress(bar=kind == "tqdm" or (kind == "auto" and sys.stderr.isatty()))
+
+
+def _print_summary(title: str, summary: dict, notes: Sequence[str] = ()) -> None:
+    print(title)
+    for key, value in summary.items():
+        print(f"  {key:16s} {_fmt(value)}")
+    for note in notes:
+        print(f"  note: {note}")
+
+
+def cmd_fit(args: argparse.Namespace, emit: Callback) -> int:
+    from training.config import load_config
+    from training.fit import fit
+
+    config = load_config(args.config)
+    if args.device:
+        config.device = args.device
+    if args.output:
+        config.output = args.output
+    config.validate()
+    cancel = CancelToken()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: cancel.cancel())
+    result = fit(config, emit, cancel, resume=args.resume)
+    if args.progress != "jsonl":
+        print(f"model: {result.model_path}")
+        _print_summary("validation (thresholds chosen here):", result.val.summary)
+        if result.test is not None:
+            _print_summary("test:", result.test.summary, result.test.notes)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace, emit: Callback) -> int:
+    from training.fit import evaluate_model
+
+    scores, card = evaluate_model(args.model, args.split, args.data, args.device or "auto")
+    if args.progress == "jsonl":
+        emit(Event("metrics", {"split": args.split, "model": str(args.model), args.split: scores.to_dict()}))
+        emit(Event("done", {"model": str(args.model)}))
+    else:
+        _print_summary(f"{args.model} on the {args.split} split:", scores.summary, scores.notes)
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace, emit: Callback) -> int:
+    from training.inference import Predictor
+
+    pred = Predictor.from_path(args.model, args.device or "auto").predict_path(args.record)
+    rows = [{"cls": c, "display": d, "probability": float(p), "threshold": float(t), "positive": bool(f)}
+            for c, d, p, t, f in zip(pred.classes, pred.display, pred.probs, pred.thresholds, pred.positive)]
+    if args.progress == "jsonl":
+        emit(Event("done", {"record": str(args.record), "predictions": rows, "n_windows": pred.n_windows,
+                            "device": pred.device}))
+        return 0
+    width = max(len(r["cls"]) for r in rows)
+    for r in rows:
+        flag = "POSITIVE" if r["positive"] else ""
+        print(f"{r['cls']:{width}s}  {r['probability']:.4f}  (threshold {r['threshold']:.3f})  {flag:8s}  {r['display']}")
+    print(f"({pred.n_windows} window(s), mean probability; {pred.device})")
+    return 0
+
+
+def cmd_results(args: argparse.Namespace, emit: Callback) -> int:
+    from training.results import run_results
+
+    run_results(args.out, args.data, args.runs, emit, quick=args.quick, seeds=args.seeds)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m training", description="ECG Studio's training engine")
+    sub = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--progress", choices=("auto", "tqdm", "plain", "jsonl"), default="auto",
+                        help="progress on stderr (auto: a bar on a terminal), or JSON lines on stdout")
+    common.add_argument("--device", help="auto, cpu, mps, cuda or cuda:N (overrides the config)")
+
+    p = sub.add_parser("fit", parents=[common], help="train a model from a TOML/JSON config")
+    p.add_argument("--config", required=True, help="run configuration (.toml or .json)")
+    p.add_argument("--resume", action="store_true", help="continue from the run folder's last checkpoint")
+    p.add_argument("--output", help="parent folder of the run folder (overrides the config)")
+    p.set_defaults(run=cmd_fit)
+
+    p = sub.add_parser("evaluate", parents=[common], help="score a model file on a dataset split")
+    p.add_argument("--model", required=True, help="model file (name, .safetensors or .json)")
+    p.add_argument("--split", choices=("train", "val", "test"), default="test")
+    p.add_argument("--data", help="dataset folder (default: the one the model was trained on)")
+    p.set_defaults(run=cmd_evaluate)
+
+    p = sub.add_parser("predict", parents=[common], help="per-class probabilities for one record")
+    p.add_argument("--model", required=True, help="model file (name, .safetensors or .json)")
+    p.add_argument("record", help="record file (.hea, .dat, .mat...)")
+    p.set_defaults(run=cmd_predict)
+
+    from training.explain_cli import register as register_explain
+    register_explain(sub, common)
+    from training.hpo import register as register_hpo
+    register_hpo(sub, common)
+
+    p = sub.add_parser("results", parents=[common], help="train the PTB-XL comparison and write a results table")
+    p.add_argument("--out", default="docs/RESULTS.md")
+    p.add_argument("--data", help="PTB-XL folder (default: $ECG_SHARED_DATA/ptbxl or ../shared/data/ptbxl)")
+    p.add_argument("--runs", default="runs/results", help="where the models are written")
+    p.add_argument("--seeds", type=int, default=3, help="training runs per architecture (seeds 0..N-1)")
+    p.add_argument("--quick", action="store_true", help="1 epoch, 1 seed per model (a smoke test of the pipeline)")
+    p.set_defaults(run=cmd_results)
+    add_clinical_commands(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    emit = _progress(args.progress)
+    try:
+        return args.run(args, emit)
+    except TrainingCancelled as exc:
+        print(f"cancelled: {exc}; continue with 'fit --resume'", file=sys.stderr)
+        return EXIT_CANCELLED
+    except ECGError as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        emit(Event("error", {"message": message, "kind": type(exc).__name__}))
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_ERROR

@@ -1,0 +1,160 @@
+"""Training losses behind a registry: ``build_loss(name, train_targets, **params)``.
+
+Every loss maps ``(logits [batch, classes], targets [batch, classes] multi-hot float)`` to a scalar.
+Factories receive the training split's targets because some losses derive their weights from class
+prevalence, which must come from the training data only (never validation or test).
+
+* ``bce`` - plain binary cross-entropy, one sigmoid per class.
+* ``weighted_bce`` - BCE with ``pos_weight = negatives / positives`` per class (paper 000's class weighting).
+* ``focal`` - Lin et al.'s focal loss; paper 000 found gamma = 2, alpha = 0.7 best.
+* ``double_soft_f1`` - paper 003's loss: soft F1 of the positive and of the negative class, per label.
+* ``cross_entropy`` - softmax cross-entropy for single-label tasks (exactly one class per record).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from training.errors import ConfigError
+
+LossFactory = Callable[..., nn.Module]
+LOSSES: dict[str, LossFactory] = {}
+
+
+def register_loss(name: str):
+    """Decorator: ``@register_loss("focal")`` on a factory ``(train_targets, **params) -> nn.Module``."""
+    def wrap(factory: LossFactory) -> LossFactory:
+        if name in LOSSES:
+            raise ValueError(f"loss {name!r} registered twice")
+        LOSSES[name] = factory
+        return factory
+    return wrap
+
+
+def loss_names() -> list[str]:
+    return sorted(LOSSES)
+
+
+def build_loss(name: str, train_targets: np.ndarray, **params) -> nn.Module:
+    """The loss ``name`` configured with ``params``; unknown names and options raise :class:`ConfigError`."""
+    if name not in LOSSES:
+        raise ConfigError("loss.name", f"unknown loss {name!r}; known: {', '.join(loss_names())}")
+    try:
+        return LOSSES[name](np.asarray(train_targets, dtype=np.float32), **params)
+    except TypeError as exc:
+        raise ConfigError(f"loss.{name}", str(exc)) from None
+
+
+def prevalence_pos_weight(train_targets: np.ndarray, max_weight: float = 100.0) -> torch.Tensor:
+    """``negatives / positives`` per class, so each class's positives weigh as much as its negatives.
+
+    A class without positives in training gets ``max_weight`` rather than infinity; the cap also keeps
+    a class with a handful of positives from dominating the gradient.
+    """
+    pos = train_targets.sum(axis=0)
+    neg = len(train_targets) - pos
+    weight = np.where(pos > 0, neg / np.maximum(pos, 1), max_weight)
+    return torch.as_tensor(np.clip(weight, 1.0 / max_weight, max_weight), dtype=torch.float32)
+
+
+class BCELoss(nn.Module):
+    """Mean binary cross-entropy over records and classes, optionally with per-class ``pos_weight``."""
+
+    def __init__(self, pos_weight: torch.Tensor | None = None):
+        super().__init__()
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return F.binary_cross_entropy_with_logits(logits, targets, pos_weight=self.pos_weight)
+
+
+@register_loss("bce")
+def _bce(train_targets: np.ndarray) -> nn.Module:
+    return BCELoss()
+
+
+@register_loss("weighted_bce")
+def _weighted_bce(train_targets: np.ndarray, max_weight: float = 100.0) -> nn.Module:
+    return BCELoss(prevalence_pos_weight(train_targets, max_weight))
+
+
+class FocalLoss(nn.Module):
+    """``FL = -alpha_t (1 - p_t)^gamma log(p_t)`` averaged over records and classes (Lin et al. 2017).
+
+    ``alpha`` weighs positives and ``1 - alpha`` negatives; ``gamma`` down-weights easy examples.
+    """
+
+    def __init__(self, gamma: float = 2.0, alpha: float = 0.7):
+        super().__init__()
+        if gamma < 0 or not 0 <= alpha <= 1:
+            raise ConfigError("loss.focal", f"need gamma >= 0 and 0 <= alpha <= 1, got gamma={gamma}, alpha={alpha}")
+        self.gamma = gamma
+        self.alpha = alpha
+
+    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        # log(p_t) from logits directly: stable where sigmoid saturates.
+        log_pt = -F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+        pt = log_pt.exp()
+        alpha_t = self.alpha * targets + (1 - self.alpha) * (1 - targets)
+        return (-alpha_t * (1 - pt).pow(self.gamma) * log_pt).mean()
+
+
+@register_loss("focal")
+def _focal(train_targets: np.ndarray, gamma: float = 2.0, alpha: float = 0.7) -> nn.Module:
+    return FocalLoss(gamma, alpha)
+
+
+class DoubleSoftF1Loss(nn.Module):
+    """Paper 003, eq. 1, with probabilities in place of hard decisions, averaged over classes.
+
+    Per class over the batch: ``tp = sum(p y)``, ``fp = sum(p (1 - y))``, ``fn = sum((1 - p) y)``,
+    ``tn = sum((1 - p)(1 - y))``. The loss is the mean of ``1 - 2tp / (2tp + fp + fn)`` (positives) and
+    ``1 - 2tn / (2tn + fn + fp)`` (negatives). The paper's printed ``fn`` repeats ``tn``'s formula; the
+    definition above is the one its cited source uses. Every class counts equally whatever its size,
+    which is the loss's point on imbalanced data.
+    """
+
+    def __init__(self, eps: float = 1e-16):
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        p = torch.sigmoid(logits)
+        tp = (p * targets).sum(0)
+        fp = (p * (1 - targets)).sum(0)
+        fn = ((1 - p) * targets).sum(0)
+        tn = ((1 - p) * (1 - targets)).sum(0)
+        f1_pos = 2 * tp / (2 * tp + fp + fn + self.eps)
+        f1_neg = 2 * tn / (2 * tn + fn + fp + self.eps)
+        return (0.5 * (1 - f1_pos) + 0.5 * (1 - f1_neg)).mean()
+
+
+@register_loss("double_soft_f1")
+def _double_soft_f1(train_targets: np.ndarray, eps: float = 1e-16) -> nn.Module:
+    return DoubleSoftF1Loss(eps)
+
+
+class SingleLabelCrossEntropy(nn.Module):
+    """Softmax cross-entropy on one-hot targets (the class is the target's argmax)."""
+
+    def __init__(self, label_smoothing: float = 0.0):
+        super().__init__()
+        self.label_smoothing = label_smoothing
+
+    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(logits, targets.argmax(dim=1), label_smoothing=self.label_smoothing)
+
+
+@register_loss("cross_entropy")
+def _cross_entropy(train_targets: np.ndarray, label_smoothing: float = 0.0) -> nn.Module:
+    per_record = train_targets.sum(axis=1)
+    if train_targets.size and not np.all(per_record == 1):
+        bad = int(np.sum(per_record != 1))
+        raise ConfigError("loss.name", f"cross_entropy needs exactly one class per record; {bad} training "
+                                       "records have none or several (use a multi-label loss)")
+    return SingleLabelCrossEntropy(label_smoothing)

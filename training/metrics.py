@@ -1,0 +1,177 @@
+"""Classification metrics for multi-label ECG tasks, with undefined values kept honest.
+
+A class with no positives (or no negatives) in a split has no AUROC, no average precision and no
+sensitivity (or specificity): those come back as ``nan`` with a note, and macro averages are taken over
+the classes where the metric is defined. scikit-learn computes everything it can; the G-mean (paper 000,
+eq. 2) and the PhysioNet/CinC 2021 challenge score (paper 003) are computed here.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import numpy as np
+from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
+
+from training.data.labels import LabelSet
+from training.thresholds import DEFAULT_THRESHOLD, apply_thresholds
+
+#: Sinus rhythm: the challenge's "inactive" reference output is this class alone.
+CHALLENGE_NORMAL_CODE = "426783006"
+
+#: Summary metrics where larger is better; a validation metric named here is maximised, others minimised.
+HIGHER_IS_BETTER = frozenset({
+    "accuracy", "subset_accuracy", "f1_macro", "f1_weighted", "map", "auroc_macro", "gmean", "challenge_score",
+})
+
+
+@dataclass
+class Scores:
+    """Summary metrics, per-class metrics, and notes about anything left undefined."""
+
+    summary: dict[str, float]
+    per_class: dict[str, dict[str, float]]
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """JSON-safe: ``nan`` becomes ``None`` (JSON has no NaN)."""
+        return {"summary": _json_safe(self.summary), "per_class": _json_safe(self.per_class), "notes": list(self.notes)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Scores":
+        def back(d: dict) -> dict:
+            return {k: (back(v) if isinstance(v, dict) else (math.nan if v is None else v)) for k, v in d.items()}
+        return cls(back(data["summary"]), back(data["per_class"]), list(data.get("notes", [])))
+
+
+def _json_safe(d: dict) -> dict:
+    return {k: (_json_safe(v) if isinstance(v, dict) else (None if isinstance(v, float) and math.isnan(v) else v))
+            for k, v in d.items()}
+
+
+def _nanmean(values: list[float]) -> float:
+    finite = [v for v in values if not math.isnan(v)]
+    return float(np.mean(finite)) if finite else math.nan
+
+
+def score(y_true: np.ndarray, probs: np.ndarray, thresholds: np.ndarray | None = None,
+          label_set: LabelSet | None = None, single_label: bool = False) -> Scores:
+    """Every metric of a split from targets ``[records, classes]`` and probabilities of the same shape.
+
+    Decisions are ``probs >= thresholds`` (default 0.5), or the arg-max class when ``single_label``.
+    ``label_set`` names the classes and enables the challenge score where its classes have weights.
+    """
+    y = (np.asarray(y_true) > 0.5).astype(np.int8)
+    p = np.asarray(probs, dtype=np.float64)
+    if y.shape != p.shape or y.ndim != 2:
+        raise ValueError(f"targets {y.shape} and probabilities {p.shape} must both be [records, classes]")
+    n_classes = y.shape[1]
+    names = list(label_set.classes) if label_set is not None else [str(c) for c in range(n_classes)]
+    if single_label:
+        pred = np.eye(n_classes, dtype=np.int8)[p.argmax(axis=1)]
+    else:
+        cut = np.full(n_classes, DEFAULT_THRESHOLD) if thresholds is None else np.asarray(thresholds, dtype=np.float64)
+        pred = apply_thresholds(p, cut)
+
+    notes: list[str] = []
+    f1 = f1_score(y, pred, average=None, zero_division=np.nan)
+    per_class: dict[str, dict[str, float]] = {}
+    for c, name in enumerate(names):
+        pos, neg = int(y[:, c].sum()), int(len(y) - y[:, c].sum())
+        tp = int(np.sum((pred[:, c] == 1) & (y[:, c] == 1)))
+        tn = int(np.sum((pred[:, c] == 0) & (y[:, c] == 0)))
+        sens = tp / pos if pos else math.nan
+        spec = tn / neg if neg else math.nan
+        both = pos > 0 and neg > 0
+        if not both:
+            notes.append(f"{name}: {'no positives' if pos == 0 else 'no negatives'} in this split; "
+                         "AUROC and AP (and sensitivity or specificity) are undefined and left out of the averages")
+        per_class[name] = {
+            "positives": pos,
+            "auroc": float(roc_auc_score(y[:, c], p[:, c])) if both else math.nan,
+            "ap": float(average_precision_score(y[:, c], p[:, c])) if pos else math.nan,
+            "f1": float(f1[c]),
+            "sensitivity": sens,
+            "specificity": spec,
+            "gmean": math.sqrt(sens * spec) if both else math.nan,
+        }
+
+    summary = {
+        "accuracy": float(np.mean(pred == y)),
+        "subset_accuracy": float(accuracy_score(y, pred)),
+        "f1_macro": _nanmean([m["f1"] for m in per_class.values()]),
+        "f1_weighted": float(f1_score(y, pred, average="weighted", zero_division=0.0)) if y.any() else math.nan,
+        "map": _nanmean([m["ap"] for m in per_class.values()]),
+        "auroc_macro": _nanmean([m["auroc"] for m in per_class.values()]),
+        "gmean": _nanmean([m["gmean"] for m in per_class.values()]),
+    }
+    if label_set is not None:
+        summary["challenge_score"], challenge_note = challenge_score(y, pred, label_set)
+        if challenge_note:
+            notes.append(challenge_note)
+    return Scores(summary, per_class, notes)
+
+
+@cache
+def challenge_weights() -> tuple[tuple[frozenset[str], ...], np.ndarray]:
+    """The challenge's classes (each a set of equivalent SNOMED codes) and their reward matrix."""
+    path = resources.files("training.data") / "label_maps" / "weights.csv"
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    columns = tuple(frozenset(code.strip() for code in col.split("|")) for col in rows[0][1:])
+    weights = np.array([[float(v) for v in row[1:]] for row in rows[1:] if row], dtype=np.float64)
+    return columns, weights
+
+
+def _challenge_columns(label_set: LabelSet) -> list[int | None]:
+    """For each class of ``label_set``, its column in ``weights.csv`` (by class id or alias codes), or None."""
+    columns, _ = challenge_weights()
+    out: list[int | None] = []
+    for cls in label_set.classes:
+        codes = set(cls.split("|")) | {code for code, target in label_set.aliases.items() if target == cls}
+        out.append(next((j for j, col in enumerate(columns) if col & codes), None))
+    return out
+
+
+def challenge_score(y_true: np.ndarray, y_pred: np.ndarray, label_set: LabelSet) -> tuple[float, str | None]:
+    """PhysioNet/CinC 2021 challenge score (1 = perfect, 0 = always answering sinus rhythm).
+
+    Each record spreads one unit of credit over the pairs (true class, predicted class), divided by the
+    number of classes that are true or predicted; the credit is weighted by ``weights.csv`` (partial
+    credit for clinically close mistakes) and normalised between the "sinus rhythm only" output and a
+    perfect one. Classes of ``label_set`` without a challenge weight are left out, with a note; without a
+    sinus-rhythm class the score is undefined (``nan``).
+    """
+    columns = _challenge_columns(label_set)
+    keep = [c for c, j in enumerate(columns) if j is not None]
+    missing = [label_set.classes[c] for c, j in enumerate(columns) if j is None]
+    all_columns, all_weights = challenge_weights()
+    normal = [c for c in keep if CHALLENGE_NORMAL_CODE in all_columns[columns[c]]]
+    if not normal:
+        return math.nan, (f"challenge score undefined: label set {label_set.name!r} has no class matching the "
+                          f"challenge's sinus rhythm ({CHALLENGE_NORMAL_CODE})")
+    idx = [columns[c] for c in keep]
+    weights = all_weights[np.ix_(idx, idx)]
+    labels = np.asarray(y_true)[:, keep] > 0
+    outputs = np.asarray(y_pred)[:, keep] > 0
+    inactive = np.zeros_like(labels)
+    inactive[:, keep.index(normal[0])] = True
+    observed, correct, baseline = (float(np.sum(weights * _credit_matrix(labels, out)))
+                                   for out in (outputs, labels, inactive))
+    value = (observed - baseline) / (correct - baseline) if correct != baseline else math.nan
+    note = None
+    if missing:
+        note = f"challenge score over {len(keep)} classes; no challenge weight for {', '.join(missing)}"
+    if math.isnan(value):
+        note = "challenge score undefined: a perfect output scores the same as 'sinus rhythm only' on this split"
+    return value, note
+
+
+def _credit_matrix(labels: np.ndarray, outputs: np.ndarray) -> np.ndarray:
+    """``A[i, j]``: credit for true class ``i`` answered as ``j``, each record normalised by |labels ∪ outputs|."""
+    norm = np.maximum(np.sum(labels | outputs, axis=1), 1).astype(np.float64)
+    return (labels / norm[:, None]).T.astype(np.float64) @ outputs.astype(np.float64)

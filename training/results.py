@@ -1,0 +1,176 @@
+"""``python -m training results``: the PTB-XL comparison table in docs/RESULTS.md, from scratch.
+
+Trains each architecture from its config in ``configs/ptbxl_<arch>.toml`` (folds 1-8 train, fold 9
+selects the epoch and the thresholds, fold 10 is scored once), fits the logistic-regression baseline the
+same way, and writes a Markdown table with the measured numbers, wall times and the run's provenance.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from training.baseline import fit_baseline
+from training.config import load_config
+from training.fit import fit
+from training.fit.data import build_pipeline, load_index
+from training.fit.events import Callback, ignore
+from training.metrics import Scores
+
+ARCHITECTURES = ("resnet1d18", "crnn_gru", "inception1d", "cnn_te")
+REPO = Path(__file__).resolve().parent.parent
+CONFIG_DIR = REPO / "configs"
+DEFAULT_DATA = Path(os.environ.get("ECG_SHARED_DATA", REPO.parent / "shared" / "data")) / "ptbxl"
+COLUMNS = ("auroc_macro", "f1_macro", "map", "gmean", "accuracy")
+COLUMN_NAMES = {"auroc_macro": "macro AUROC", "f1_macro": "macro F1", "map": "AUPRC", "gmean": "G-mean",
+                "accuracy": "accuracy"}
+#: The short search behind the configs, on fold 9 only (settings from the papers otherwise: focal loss
+#: gamma 2 / alpha 0.7, AdamW 1e-3, cosine warm restarts, noise and baseline-wander augmentation).
+SELECTION = ("resnet1d18 width 16 0.893 vs width 32 0.918; crnn_gru width 16/hidden 64 0.886 vs 32/128 0.912; "
+             "cnn_te width 16 0.902 vs 32 0.913; class-balanced oversampling lowered cnn_te (0.893) and crnn_gru "
+             "(0.863), so it is off; inception1d width 16 only (0.918).")
+
+
+@dataclass
+class Runs:
+    """One table row: an architecture (or the baseline) trained once per seed."""
+
+    name: str
+    detail: str
+    val: list[Scores] = field(default_factory=list)
+    test: list[Scores] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+    def values(self, split: str, metric: str) -> np.ndarray:
+        return np.array([s.summary[metric] for s in getattr(self, split)], dtype=float)
+
+    def row(self) -> str:
+        cells = [_mean_sd(self.values("val", "auroc_macro"))]
+        cells += [_mean_sd(self.values("test", c)) for c in COLUMNS]
+        return f"| {self.name} | {self.detail} | " + " | ".join(cells) + f" | {np.mean(self.seconds) / 60:.1f} |"
+
+
+def _mean_sd(values: np.ndarray) -> str:
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return "n/a"
+    return f"{values.mean():.3f}" + (f" ± {values.std(ddof=1):.3f}" if len(values) > 1 else "")
+
+
+def run_results(out: str | Path, data: str | Path | None = None, runs: str | Path = "runs/results",
+                emit: Callback = ignore, quick: bool = False, seeds: int = 3) -> Path:
+    """Train every architecture once per seed and the baseline, then write the table to ``out``."""
+    data_path = Path(data) if data else DEFAULT_DATA
+    seed_list = range(1 if quick else seeds)
+    table: list[Runs] = []
+    notes: set[str] = set()
+    started = time.perf_counter()
+    for arch in ARCHITECTURES:
+        config = load_config(CONFIG_DIR / f"ptbxl_{arch}.toml")
+        config.data.path = str(data_path)
+        if quick:
+            config.train.epochs = 1
+        options = ", ".join(f"{k}={v}" for k, v in config.model.options.items())
+        runs_of_arch = Runs(arch, f"{options}; {config.loss.name}; best epochs ")
+        best_epochs = []
+        for seed in seed_list:
+            config.seed, config.output = seed, str(Path(runs) / f"seed{seed}")
+            t0 = time.perf_counter()
+            result = fit(config, emit)
+            runs_of_arch.seconds.append(time.perf_counter() - t0)
+            runs_of_arch.val.append(result.val)
+            runs_of_arch.test.append(result.test)
+            best_epochs.append(str(result.card.metrics["best_epoch"]))
+            notes.update(f"{arch}: {n}" for n in result.test.notes if "challenge" not in n)
+        runs_of_arch.detail += f"{', '.join(best_epochs)} of {config.train.epochs}"
+        table.append(runs_of_arch)
+
+    cfg = config.data
+    # Not normalised: amplitudes are what per-lead statistics can use. The whole 10 s record.
+    unnormalised = build_pipeline(replace(cfg, normalization="none"))
+    baseline = fit_baseline(load_index(cfg), unnormalised, int(10 * cfg.fs))
+    table.append(Runs("logistic regression (baseline)",
+                      f"{baseline.n_features} per-lead statistics; C={baseline.C} (chosen on fold 9); deterministic",
+                      [baseline.val], [baseline.test], [baseline.seconds]))
+    text = _markdown(config, table, sorted(notes), time.perf_counter() - started, len(seed_list), quick)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def _markdown(config, table: list[Runs], notes: list[str], total: float, n_seeds: int, quick: bool) -> str:
+    index = load_index(config.data)
+    counts = {s: int((index.split == s).sum()) for s in ("train", "val", "test")}
+    classes = index.label_set.classes
+    chosen = max(table[:-1], key=lambda r: np.nanmean(r.values("val", "auroc_macro")))
+    baseline = table[-1]
+
+    not_beaten = [COLUMN_NAMES[c] for c in COLUMNS
+                  if np.nanmean(baseline.values("test", c)) >= np.nanmean(chosen.values("test", c))]
+    comparison = (f"- {chosen.name} does not beat the baseline on {', '.join(not_beaten)}. Thresholded metrics "
+                  "depend on per-class thresholds fitted on the few validation positives (see the split counts), "
+                  "which transfer to fold 10 less reliably than the ranking that AUROC and AUPRC measure."
+                  if not_beaten else f"- {chosen.name} beats the baseline on every metric of the table.")
+
+    def per_class(runs: Runs, c: str) -> str:
+        return _mean_sd(np.array([s.per_class[c]["auroc"] for s in runs.test], dtype=float)).split(" ±")[0]
+
+    lines = [
+        "# Results: PTB-XL superclasses on the shared 500-record slice",
+        "",
+        f"Generated by `python -m training results` on {datetime.now():%Y-%m-%d %H:%M} "
+        f"({platform.machine()}, {os.cpu_count()} CPUs shared with other jobs, total {total / 60:.1f} min)"
+        + (" — **quick mode: 1 epoch, 1 seed; these numbers are not results**" if quick else "") + ".",
+        "",
+        f"Data: `{index.name}`, 5 diagnostic superclasses ({', '.join(classes)}), 100 Hz, 12 leads, "
+        f"band-pass 1-45 Hz, z-score; folds 1-8 train ({counts['train']} records), fold 9 validation "
+        f"({counts['val']}), fold 10 test ({counts['test']}). Data fingerprint `{index.fingerprint()[:16]}`.",
+        "",
+        "Protocol: each model trains on folds 1-8 (random 8 s crops, noise and baseline-wander augmentation); the "
+        "epoch with the best fold-9 macro AUROC is kept, per-class F1-optimal thresholds are chosen on fold 9, "
+        "and fold 10 is scored once with them. Configs: `configs/ptbxl_<model>.toml`. Deep models are trained "
+        f"with seeds 0-{n_seeds - 1}; cells are mean ± standard deviation over seeds. Metrics: macro AUROC, "
+        "macro F1 at the fold-9 thresholds, AUPRC (mean average precision over classes), G-mean (mean over "
+        "classes of sqrt(sensitivity x specificity)), label-wise accuracy. Wall time is per training run.",
+        "",
+        "| model | settings | val AUROC | test AUROC | test F1 | test AUPRC | test G-mean | test accuracy | wall min |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *(runs.row() for runs in table),
+        "",
+        f"Model chosen on fold 9 (highest mean validation AUROC): **{chosen.name}**, test macro AUROC "
+        f"{_mean_sd(chosen.values('test', 'auroc_macro'))} against {_mean_sd(baseline.values('test', 'auroc_macro'))} "
+        "for the baseline.",
+        "",
+        "Per-class test AUROC, mean over seeds (positives in fold 10: "
+        + ", ".join(f"{c} {int(index.subset('test').targets[:, i].sum())}" for i, c in enumerate(classes)) + "):",
+        "",
+        "| model | " + " | ".join(classes) + " |",
+        "|---|" + "---|" * len(classes),
+        *(f"| {runs.name} | " + " | ".join(per_class(runs, c) for c in classes) + " |" for runs in table),
+        "",
+        "## Notes",
+        "",
+        "- This is a 500-record slice of PTB-XL (21,799 records): 352 training records, 64 test records. "
+        "With 7-16 positives per class in fold 10, one record moves a class's AUROC by several points, and "
+        "differences between the deep models are within their seed-to-seed spread. The papers' full-data "
+        "numbers (paper 000, table 2: e.g. ResNet18 F1 0.751, MAP 0.789; CRNN-GRU F1 0.761) are not comparable.",
+        comparison,
+        "- Model widths are reduced (see settings) so that the whole table trains in well under 20 minutes on 2 "
+        "CPU cores; the papers used full widths and GPUs, and tuned with Optuna over 100 trials. Nothing here was "
+        "tuned on fold 10.",
+        "- The per-lead statistics baseline is strong on this slice (amplitude statistics carry hypertrophy's "
+        "voltage criteria); the per-class table shows where the deep models gain.",
+        "- The challenge score is not reported: PTB-XL superclasses have no PhysioNet/CinC challenge weights.",
+        f"- How the settings were chosen, by fold-9 macro AUROC of single exploration runs (seed 0, before a "
+        f"change to the noise generator's random stream, so reruns differ by about ±0.015): {SELECTION}",
+        *(f"- {n}" for n in notes),
+        "",
+    ]
+    return "\n".join(lines)
