@@ -74,28 +74,37 @@ def segment_bounds(x: np.ndarray, fs: float, config: ExplainConfig, r_peaks: np.
     return window_bounds(x.shape[-1], fs, config.window_s)
 
 
-def _predict_batched(predict: PredictFn, inputs_of, n: int, batch: int, progress: ProgressFn | None,
-                     done0: int, total: int) -> np.ndarray:
+def _masked_probabilities(x: np.ndarray, fs: float, predict: PredictFn, config: ExplainConfig,
+                          r_peaks: np.ndarray | None, progress: ProgressFn | None,
+                          make_masks: Callable[[int], np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Segment ``x``, build masks with ``make_masks(n_segments)``, and return (bounds, masks, probabilities).
+
+    Masked inputs are built batch by batch so 1000 perturbations of a 12-lead record never sit in
+    memory at once; ``progress`` is asked after each batch and may cancel.
+    """
+    bounds = segment_bounds(x, fs, config, r_peaks)
+    base = baseline_signal(x, fs, config.baseline)
+    masks = make_masks(x.shape[0] * len(bounds))
     out = []
-    for start in range(0, n, batch):
-        out.append(np.asarray(predict(inputs_of(start, min(n, start + batch)))))
-        if progress is not None and progress(done0 + min(n, start + batch), total) is False:
+    for start in range(0, len(masks), config.batch_size):
+        stop = min(len(masks), start + config.batch_size)
+        out.append(np.asarray(predict(apply_masks(x, base, bounds, masks[start:stop]))))
+        if progress is not None and progress(stop, len(masks)) is False:
             raise Cancelled()
-    return np.concatenate(out)
+    return bounds, masks, np.concatenate(out)
 
 
 def explain_lime(x: np.ndarray, fs: float, leads: tuple[str, ...], predict: PredictFn, class_index: int,
                  config: ExplainConfig = ExplainConfig(), r_peaks: np.ndarray | None = None,
                  progress: ProgressFn | None = None) -> Explanation:
     """LIME over segments of ``x`` (``[leads, samples]``, the model's input) for one class."""
-    bounds = segment_bounds(x, fs, config, r_peaks)
-    base = baseline_signal(x, fs, config.baseline)
-    n_seg = x.shape[0] * len(bounds)
-    rng = np.random.default_rng(config.seed)
-    masks = rng.integers(0, 2, size=(config.n_samples, n_seg), dtype=np.int8)
-    masks[0] = 1  # the first row is the unperturbed instance, as LimeBase expects
-    probs = _predict_batched(predict, lambda a, b: apply_masks(x, base, bounds, masks[a:b]),
-                             len(masks), config.batch_size, progress, 0, len(masks))
+    def random_masks(n_seg: int) -> np.ndarray:
+        masks = np.random.default_rng(config.seed).integers(0, 2, size=(config.n_samples, n_seg), dtype=np.int8)
+        masks[0] = 1  # the first row is the unperturbed instance, as LimeBase expects
+        return masks
+
+    bounds, masks, probs = _masked_probabilities(x, fs, predict, config, r_peaks, progress, random_masks)
+    n_seg = masks.shape[1]
     off = 1.0 - masks.mean(axis=1)  # cosine distance to all-ones is 1 - sqrt(share on)
     distances = 1.0 - np.sqrt(1.0 - off)
     width = config.kernel_width
@@ -113,13 +122,12 @@ def explain_occlusion(x: np.ndarray, fs: float, leads: tuple[str, ...], predict:
                       config: ExplainConfig = ExplainConfig(), r_peaks: np.ndarray | None = None,
                       progress: ProgressFn | None = None) -> Explanation:
     """Probability drop when each segment alone is replaced by the baseline."""
-    bounds = segment_bounds(x, fs, config, r_peaks)
-    base = baseline_signal(x, fs, config.baseline)
-    n_seg = x.shape[0] * len(bounds)
-    masks = np.ones((n_seg + 1, n_seg), dtype=np.int8)
-    masks[np.arange(1, n_seg + 1), np.arange(n_seg)] = 0
-    probs = _predict_batched(predict, lambda a, b: apply_masks(x, base, bounds, masks[a:b]),
-                             len(masks), config.batch_size, progress, 0, len(masks))
+    def one_off_masks(n_seg: int) -> np.ndarray:
+        masks = np.ones((n_seg + 1, n_seg), dtype=np.int8)  # row 0: nothing off; row i: segment i-1 off
+        masks[np.arange(1, n_seg + 1), np.arange(n_seg)] = 0
+        return masks
+
+    bounds, _, probs = _masked_probabilities(x, fs, predict, config, r_peaks, progress, one_off_masks)
     drop = probs[0, class_index] - probs[1:, class_index]
     return Explanation("occlusion", class_index, tuple(leads), fs, bounds, drop.reshape(x.shape[0], len(bounds)),
                        float(probs[0, class_index]), None, config)
