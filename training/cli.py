@@ -166,7 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     from training.explain_cli import register as register_explain
     register_explain(sub, common)
     from training.hpo import register as register_hpo
+    from training.lead_subsets import register as register_leads
+    from training.transfer import register as register_transfer
     register_hpo(sub, common)
+    register_transfer(sub, common)
+    register_leads(sub, common)
 
     p = sub.add_parser("results", parents=[common], help="train the PTB-XL comparison and write a results table")
     p.add_argument("--out", default="docs/RESULTS.md")

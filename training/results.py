@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from training.baseline import fit_baseline
+from training.checkpoint import atomic_write
 from training.config import load_config
 from training.fit import fit
 from training.fit.data import build_pipeline, load_index
@@ -54,6 +56,36 @@ class Runs:
         cells = [_mean_sd(self.values("val", "auroc_macro"))]
         cells += [_mean_sd(self.values("test", c)) for c in COLUMNS]
         return f"| {self.name} | {self.detail} | " + " | ".join(cells) + f" | {np.mean(self.seconds) / 60:.1f} |"
+
+
+TABLE_HEADER = ("| model | settings | val AUROC | test AUROC | test F1 | test AUPRC | test G-mean | test accuracy "
+                "| wall min |", "|---|---|---|---|---|---|---|---|---|")
+
+
+def table_lines(table: list[Runs]) -> list[str]:
+    """The Markdown table of :class:`Runs` rows (this page's and the transfer and lead-subset sections')."""
+    return [*TABLE_HEADER, *(runs.row() for runs in table)]
+
+
+def _section_marks(name: str) -> tuple[str, str]:
+    return f"<!-- section:{name} (generated; replaced on rerun) -->", f"<!-- /section:{name} -->"
+
+
+def _sections(text: str) -> str:
+    """Every delimited section of ``text``, in order (kept when the main table is regenerated)."""
+    return "".join(f"\n{m.group(0)}\n" for m in re.finditer(r"<!-- section:(\S+) .*?<!-- /section:\1 -->", text, re.S))
+
+
+def write_section(out: str | Path, name: str, text: str) -> Path:
+    """Put ``text`` between the ``name`` section's markers in ``out``: replaced if present, else appended."""
+    out = Path(out)
+    begin, end = _section_marks(name)
+    block = f"{begin}\n{text.strip()}\n{end}"
+    old = out.read_text(encoding="utf-8") if out.is_file() else ""
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+    new = pattern.sub(lambda _: block, old) if pattern.search(old) else f"{old.rstrip()}\n\n{block}\n".lstrip()
+    atomic_write({out: new.encode("utf-8")})
+    return out
 
 
 def _mean_sd(values: np.ndarray) -> str:
@@ -100,8 +132,8 @@ def run_results(out: str | Path, data: str | Path | None = None, runs: str | Pat
                       [baseline.val], [baseline.test], [baseline.seconds]))
     text = _markdown(config, table, sorted(notes), time.perf_counter() - started, len(seed_list), quick)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    kept = _sections(out.read_text(encoding="utf-8")) if out.is_file() else ""
+    atomic_write({out: (text + kept).encode("utf-8")})
     return out
 
 
@@ -140,9 +172,7 @@ def _markdown(config, table: list[Runs], notes: list[str], total: float, n_seeds
         "macro F1 at the fold-9 thresholds, AUPRC (mean average precision over classes), G-mean (mean over "
         "classes of sqrt(sensitivity x specificity)), label-wise accuracy. Wall time is per training run.",
         "",
-        "| model | settings | val AUROC | test AUROC | test F1 | test AUPRC | test G-mean | test accuracy | wall min |",
-        "|---|---|---|---|---|---|---|---|---|",
-        *(runs.row() for runs in table),
+        *table_lines(table),
         "",
         f"Model chosen on fold 9 (highest mean validation AUROC): **{chosen.name}**, test macro AUROC "
         f"{_mean_sd(chosen.values('test', 'auroc_macro'))} against {_mean_sd(baseline.values('test', 'auroc_macro'))} "
