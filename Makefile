@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test bench screenshots model results clean-cache install
+.PHONY: run test bench screenshots model results bundle smoke test-packaging clean-cache install
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -44,6 +44,21 @@ results: $(STAMP)
 screenshots: $(STAMP)
 	@tools/qt_syslibs.sh offscreen
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py
+
+## bundle: build dist/ecgstudio/ (PyInstaller, one folder), run its smoke, pack the Linux tarball (~5 min)
+bundle: $(STAMP)
+	@tools/qt_syslibs.sh offscreen
+	packaging/build.sh
+
+## smoke: every main feature once, end to end, from source (offscreen, 10-30 s)
+smoke: $(STAMP)
+	@tools/qt_syslibs.sh offscreen
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m ecgstudio --smoke
+
+## test-packaging: build the bundle and run its smoke (not part of `make test`; see packaging/README.md)
+test-packaging: $(STAMP)
+	@tools/qt_syslibs.sh offscreen
+	ECGSTUDIO_PACKAGING=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/test_packaging.py
 
 clean-cache:
 	rm -rf $${ECGSTUDIO_CACHE:-$$HOME/.cache/ecgstudio}

@@ -25,7 +25,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ecgstudio", description="ECG Studio: view and study 12-lead ECGs.")
     parser.add_argument("path", nargs="?", type=Path,
                         help="a record (.hea/.dat/.mat) or a folder searched recursively for records")
+    parser.add_argument("--smoke", action="store_true",
+                        help="check every main feature offscreen, print each step's time, and exit (0 = all passed)")
     args = parser.parse_args(argv)
+    if args.smoke:
+        from ecgstudio.smoke import run_smoke
+
+        return run_smoke()
 
     from PySide6.QtWidgets import QApplication
 

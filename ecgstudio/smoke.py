@@ -1,0 +1,191 @@
+"""``ecgstudio --smoke``: drive each main feature once, offscreen, and report how long each step took.
+
+Why: a packaged app can build fine and still fail at run time (a library, a data file or a Qt plugin
+left out of the bundle). This walks the real code paths a user would — open and plot a bundled
+sample in the main window, run the bundled model, explain its top class, score Wells from the ECG's
+heart rate, and start and cancel a training job in an engine child process — so the same command
+checks a source checkout (``python -m ecgstudio --smoke``) and a built bundle (``dist/ecgstudio/ecgstudio
+--smoke``; there the engine child is the frozen executable itself, through its ``--engine`` entry).
+
+Exit status 0 when every step passed; 1 with ``smoke FAILED at <step>: <reason>`` on stderr otherwise.
+Nothing is written outside a temporary folder (the window's settings included).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Callable
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt creates its application
+
+import numpy as np  # noqa: E402
+
+from ecgstudio.paths import resources_dir, samples_dir  # noqa: E402
+
+#: The PTB-XL sample the smoke opens (12 leads, 10 s at 500 Hz: what the bundled model expects).
+SAMPLE = Path("ptbxl") / "records500" / "00000" / "00009_hr.hea"
+MODEL = Path("models") / "ptbxl_superclass_resnet1d18.safetensors"
+#: LIME evaluations for the explanation: enough to run every stage, far fewer than the app's default.
+EXPLAIN_SAMPLES = 100
+TIMEOUT_S = 180.0
+
+
+class SmokeError(RuntimeError):
+    """A step ran but did not do what it should (as opposed to raising on its own)."""
+
+
+class Smoke:
+    """The steps, in order; each returns a one-line detail and may leave state for the next ones."""
+
+    def __init__(self, workdir: Path):
+        from PySide6.QtWidgets import QApplication
+
+        self.workdir = workdir
+        self.app = QApplication.instance() or QApplication([sys.argv[0]])
+        self.record = None
+        self.window = None
+        self.predictor = None
+        self.prediction = None
+
+    def steps(self) -> list[tuple[str, Callable[[], str]]]:
+        return [("read record", self.read_record), ("open + plot", self.open_and_plot),
+                ("inference", self.inference), ("explanation", self.explanation), ("wells", self.wells),
+                ("training job", self.training_job)]
+
+    def wait_until(self, condition: Callable[[], bool], what: str, timeout_s: float = TIMEOUT_S) -> None:
+        """Run the event loop until ``condition()``; background tasks report through it."""
+        deadline = time.perf_counter() + timeout_s
+        while not condition():
+            if time.perf_counter() > deadline:
+                raise SmokeError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+            self.app.processEvents()
+            time.sleep(0.005)
+
+    # ------------------------------------------------------------------ steps
+    def read_record(self) -> str:
+        from training.data import read_record
+
+        self.record = read_record(samples_dir() / SAMPLE)
+        r = self.record
+        return f"{r.name}: {r.n_leads} leads, {r.duration:.1f} s at {r.fs:g} Hz"
+
+    def open_and_plot(self) -> str:
+        from PySide6.QtCore import QSettings
+
+        from ecgstudio.main_window import MainWindow
+
+        settings = QSettings(str(self.workdir / "settings.ini"), QSettings.IniFormat)
+        self.window = MainWindow(settings)
+        self.window.show()
+        self.window.open_path(samples_dir() / SAMPLE)
+        self.wait_until(lambda: self.window.record is not None and self.window.peaks is not None,
+                        "the record to be listed, plotted and its beats detected")
+        if self.window.record.name != self.record.name:
+            raise SmokeError(f"the window shows {self.window.record.name}, not {self.record.name}")
+        image = self.window.grab()
+        if image.isNull():
+            raise SmokeError("the window could not be rendered")
+        return f"{image.width()}x{image.height()} px, {len(self.window.peaks)} beats"
+
+    def inference(self) -> str:
+        from training.inference import Predictor
+
+        self.predictor = Predictor.from_path(resources_dir() / MODEL, "cpu")
+        self.prediction = self.predictor.predict(self.record)
+        p = self.prediction
+        if not np.all(np.isfinite(p.probs)):
+            raise SmokeError(f"the model returned non-finite probabilities {p.probs}")
+        top = int(np.argmax(p.probs))
+        return f"{p.display[top]} {p.probs[top]:.2f} (positive: {', '.join(p.labels) or 'none'})"
+
+    def explanation(self) -> str:
+        from training.explain import ExplainConfig
+        from training.explain_record import explain_record
+
+        top = int(np.argmax(self.prediction.probs))
+        result = explain_record(self.predictor, self.record, top, ExplainConfig(n_samples=EXPLAIN_SAMPLES))
+        best = result.top(1)
+        if not best:
+            raise SmokeError("the explanation has no segment")
+        lead, t0, t1, _weight = best[0]
+        return f"{EXPLAIN_SAMPLES} LIME samples + occlusion; top segment {lead} {t0:.2f}-{t1:.2f} s"
+
+    def wells(self) -> str:
+        from training.clinical.rules import PEFindings, wells
+        from training.signal.rpeaks import mean_heart_rate
+
+        rate = mean_heart_rate(self.window.peaks, self.record.fs)
+        if rate is None:
+            raise SmokeError("fewer than two beats detected: no heart rate for Wells")
+        findings = PEFindings(dvt_signs=False, pe_most_likely=True, heart_rate=rate,
+                              immobilisation_or_surgery=False, previous_vte=False, haemoptysis=False,
+                              malignancy=False)
+        result = wells(findings)
+        return f"heart rate {rate:.0f} bpm -> score {result.score:g} ({result.two_tier})"
+
+    def training_job(self) -> str:
+        """A real job through the job manager, cancelled after its first training step."""
+        from ecgstudio.jobs.manager import CANCELLED, FINISHED, JobManager
+        from ecgstudio.jobs.spec import JobSpec, engine_command
+        from ecgstudio.store.db import Database
+
+        manager = JobManager(Database(self.workdir / "library.sqlite"), None, self.workdir / "jobs", kill_after_s=5.0)
+        job = manager.submit(JobSpec(self._tiny_job_config(), title="smoke"))
+        try:
+            self.wait_until(lambda: job.progress > 0 or job.status in FINISHED, "the engine's first training step")
+            if job.status in FINISHED:
+                raise SmokeError(f"the job {job.status} before it trained: {job.message or job.log[-3:]}")
+            pid = job.pid
+            manager.cancel(job)
+            self.wait_until(lambda: job.status in FINISHED, "the engine to stop after cancel", 60.0)
+        finally:
+            manager.shutdown()
+        if job.status != CANCELLED:
+            raise SmokeError(f"cancel ended the job as {job.status!r}: {job.message}")
+        if job.output_model or (job.folder / "partial").exists():
+            raise SmokeError("the cancelled job left a model behind")
+        return f"engine {' '.join(Path(a).name for a in engine_command())} (pid {pid}) started and cancelled"
+
+    def _tiny_job_config(self) -> dict:
+        """ResNet1d-18 of width 4 on the bundled PTB-XL samples. They all sit in fold 10 (PTB-XL's test
+        fold), so a copy of the folder spreads them over the train, validation and test folds."""
+        import pandas as pd
+
+        data = self.workdir / "ptbxl"
+        shutil.copytree(samples_dir() / "ptbxl", data)
+        table = pd.read_csv(data / "ptbxl_database.csv")
+        table["strat_fold"] = [9, 10, *range(1, len(table) - 1)]  # validation, test, then training folds
+        table.to_csv(data / "ptbxl_database.csv", index=False)
+        return {"name": "smoke", "device": "cpu", "seed": 0,
+                "data": {"path": str(data), "kind": "ptbxl", "record_fs": 500, "seconds": 2.5, "cache": False},
+                "model": {"name": "resnet1d18", "options": {"width": 4}},
+                "train": {"epochs": 1000, "batch_size": 4, "patience": 0, "monitor": "loss"}}
+
+
+def run_smoke() -> int:
+    """Run every step, print its time, stop at the first failure. Returns the process exit status."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="ecgstudio-smoke-") as tmp:
+        step, smoke = "start", None
+        try:
+            smoke = Smoke(Path(tmp))
+            print(f"smoke: Qt application ready in {time.perf_counter() - started:.2f} s", flush=True)
+            for step, run in smoke.steps():
+                t0 = time.perf_counter()
+                detail = run()
+                print(f"smoke: {step:<13} {time.perf_counter() - t0:6.2f} s  {detail}", flush=True)
+        except Exception as exc:  # every failure, expected or not, must end as a clear message and status 1
+            print(f"smoke FAILED at {step}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            traceback.print_exc(file=sys.stderr)
+            return 1
+        finally:
+            if smoke is not None and smoke.window is not None:
+                smoke.window.close()
+    print(f"smoke: all steps passed in {time.perf_counter() - started:.2f} s", flush=True)
+    return 0

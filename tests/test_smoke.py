@@ -1,0 +1,26 @@
+"""``python -m ecgstudio --smoke`` from source: every main feature once, in a child process as a user runs it.
+
+A child process, not an in-process call, because the smoke must prove the command line works (the flag,
+the offscreen platform, the exit status) and its training job starts its own engine child.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+import sys
+
+REPO = Path(__file__).resolve().parent.parent
+
+STEPS = ("read record", "open + plot", "inference", "explanation", "wells", "training job")
+
+
+def test_smoke_runs_every_feature_and_exits_0():
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-m", "ecgstudio", "--smoke"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for step in STEPS:
+        assert f"smoke: {step} " in done.stdout, done.stdout
+    assert "all steps passed" in done.stdout
