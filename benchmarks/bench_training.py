@@ -50,7 +50,8 @@ def training_speed() -> list[Row]:
         try:
             for arch in ARCHITECTURES:
                 rate, share, batch, steps = _one_epoch(arch)
-                note = f"configs/ptbxl_{arch}.toml, batch {batch}, {steps} steps, CPU, with its augmentations"
+                note = (f"configs/ptbxl_{arch}.toml, batch {batch}, {steps} steps, CPU with "
+                        f"{torch.get_num_threads()} thread(s), with its augmentations")
                 rows.append(Row(f"{arch} training", rate, "samples/s", note=note))
                 rows.append(Row(f"{arch} data wait", 100 * share, "% of epoch", goal="<= 10 %"))
         finally:

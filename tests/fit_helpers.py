@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+
+import torch
 
 from training.config import RunConfig
 
@@ -21,3 +24,14 @@ def tiny_config(ptbxl_root: Path, output: Path, **sections) -> RunConfig:
     }
     config.update(sections)
     return RunConfig.from_dict(config)
+
+
+@contextmanager
+def one_thread():
+    """Tiny models train faster on one thread, and two threads thrash when other jobs share the cores."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-import training.checkpoint as checkpoint
+import training.atomic as atomic
 from training.checkpoint import ModelCard, ModelFileError, load_model, save_model
 from training.data import read_record
 from training.data.labels import get_label_set
@@ -94,7 +94,7 @@ def test_an_interrupted_save_leaves_the_previous_model_intact(tmp_path, ptbxl_ro
             raise OSError("disk full")
         return os.fsync(fd)
 
-    monkeypatch.setattr(checkpoint.os, "fsync", failing_fsync)
+    monkeypatch.setattr(atomic.os, "fsync", failing_fsync)
     with pytest.raises(OSError, match="disk full"):
         save_model(tmp_path / "m", new, _card())
     monkeypatch.undo()

@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _cli(*args: str, env_cache: Path) -> subprocess.CompletedProcess:
-    env = {"ECGSTUDIO_CACHE": str(env_cache), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
+    env = {"ECGSTUDIO_CACHE": str(env_cache), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO),
+           "OMP_NUM_THREADS": "1"}  # a tiny model: one thread is faster and does not thrash on shared cores
     return subprocess.run([sys.executable, "-m", "training", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=300)
 

@@ -9,7 +9,8 @@ from PySide6.QtCore import QSettings
 
 from ecgstudio.jobs import attach_jobs
 from ecgstudio.jobs.history import JobHistory
-from ecgstudio.jobs.spec import JobSpec, engine_supports_finetune, job_arguments
+from ecgstudio.jobs.spec import JobSpec, job_arguments
+from training.checkpoint import load_card
 from ecgstudio.main_window import MainWindow
 from ecgstudio.store.db import Database
 from fit_helpers import tiny_config
@@ -97,13 +98,13 @@ def test_a_job_started_from_the_dialog_trains_reports_progress_and_registers_its
     jobs.window.resize(1300, 800)
     jobs.monitor.grab().save(str(tmp_path / "monitor.png"))
 
-    if engine_supports_finetune():  # issue 6: fine-tune the head of the model just trained
-        spec = job.spec.copy()
-        spec.config["finetune"] = {"parent": job.output_model, "mode": "head", "backbone_lr_scale": 0.1}
-        tuned = jobs.submit(spec)
-        wait_finished(qtbot, tuned)
-        assert tuned.status == "done", tuned.message
-        assert tuned.output_model in library_paths(library)
+    spec = job.spec.copy()  # fine-tune the head of the model just trained
+    spec.config["finetune"] = {"parent": job.output_model, "mode": "head", "backbone_lr_scale": 0.1}
+    tuned = jobs.submit(spec)
+    wait_finished(qtbot, tuned)
+    assert tuned.status == "done", tuned.message
+    assert tuned.output_model in library_paths(library)
+    assert load_card(tuned.output_model).parent is not None
 
 
 def test_cancel_stops_the_engine_registers_nothing_and_leaves_no_model(jobs, library, qtbot, ptbxl_root, tmp_path):

@@ -10,7 +10,7 @@ import torch
 
 import training.fit.run as run_module
 import training.fit.trainer as trainer_module
-from fit_helpers import tiny_config
+from fit_helpers import one_thread, tiny_config
 from training.checkpoint import load_model
 from training.data.dataset import ECGDataset
 from training.errors import ConfigError
@@ -22,6 +22,12 @@ from training.fit.sampling import EpochSampler, balanced_weights
 from training.fit.trainer import Trainer, predict_dataset
 from training.losses import build_loss
 from training.metrics import Scores
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _single_thread():
+    with one_thread():
+        yield
 
 
 def _weights(path) -> dict[str, torch.Tensor]:

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import sys
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +27,7 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
 import training
+from training.atomic import atomic_write
 from training.data.labels import LabelSet
 from training.errors import ECGError
 from training.models import ECGModel, build_model
@@ -44,29 +43,6 @@ class ModelFileError(ECGError):
         self.path = Path(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
-
-
-def atomic_write(files: dict[Path, bytes]) -> None:
-    """Write every file to a temporary sibling, fsync, then rename them all into place.
-
-    Nothing is renamed until every file is safely on disk, so a failure while writing leaves all the
-    previous files as they were.
-    """
-    pending: list[tuple[str, Path]] = []
-    try:
-        for path, data in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-            pending.append((tmp, path))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        for tmp, path in pending:
-            os.replace(tmp, path)
-    finally:
-        for tmp, _ in pending:
-            Path(tmp).unlink(missing_ok=True)
 
 
 def sha256(data: bytes) -> str:

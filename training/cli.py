@@ -145,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--progress", choices=("auto", "tqdm", "plain", "jsonl"), default="auto",
                         help="progress on stderr (auto: a bar on a terminal), or JSON lines on stdout")
     common.add_argument("--device", help="auto, cpu, mps, cuda or cuda:N (overrides the config)")
+    common.add_argument("--threads", type=int, help="CPU threads for PyTorch (default: one per core; 1 is "
+                                                    "faster for small models on cores other jobs share)")
 
     p = sub.add_parser("fit", parents=[common], help="train a model from a TOML/JSON config")
     p.add_argument("--config", required=True, help="run configuration (.toml or .json)")
@@ -186,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     emit = _progress(args.progress)
+    if args.threads:
+        import torch
+        torch.set_num_threads(max(1, args.threads))
     try:
         return args.run(args, emit)
     except TrainingCancelled as exc:

@@ -75,11 +75,6 @@ class Problems:
         return bool(self.by_field)
 
 
-def engine_supports_finetune() -> bool:
-    """Whether this engine's run config has the ``[finetune]`` section (issue 6)."""
-    return any(f.name == "finetune" for f in dataclasses.fields(RunConfig))
-
-
 def validate_spec(spec: JobSpec, annotated_records: int = 0) -> Problems:
     """Every problem found before anything starts; ``annotated_records`` counts the library's labelled records."""
     problems = Problems()
@@ -95,10 +90,6 @@ def validate_spec(spec: JobSpec, annotated_records: int = 0) -> Problems:
     config = dict(spec.config)
     if finetune:
         _check_parent(finetune, problems)
-        if not engine_supports_finetune():
-            problems.add("finetune.parent", "this engine cannot fine-tune yet (no [finetune] section); "
-                                            "train from scratch instead")
-            config.pop("finetune")
     if spec.source == ANNOTATIONS:
         config["data"] = {**data, "path": "annotations", "kind": "auto"}  # exported when the job is submitted
     _check_config(config, problems)

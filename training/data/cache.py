@@ -18,6 +18,7 @@ from typing import Callable
 
 import numpy as np
 
+from training.atomic import atomic_write
 from training.data.datasets import DatasetIndex
 from training.data.readers import read_record
 from training.signal.pipeline import Pipeline
@@ -84,13 +85,4 @@ class PreprocessedCache:
             raise
         meta = {"n_leads": n_leads, "fs": fs, "offsets": offsets, "lengths": lengths,
                 "pipeline": self.pipeline.to_dict(), "dataset": self.index.name, "n_records": len(lengths)}
-        _atomic_write_text(self.meta_path, json.dumps(meta))
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+        atomic_write({self.meta_path: json.dumps(meta).encode()})
