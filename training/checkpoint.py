@@ -29,20 +29,11 @@ from safetensors.torch import save as save_safetensors_bytes
 import training
 from training.atomic import atomic_write
 from training.data.labels import LabelSet
-from training.errors import ECGError
+from training.errors import ModelFileError
 from training.models import ECGModel, build_model
 from training.signal.pipeline import Pipeline
 
 CARD_FORMAT = "ecgstudio-model/1"
-
-
-class ModelFileError(ECGError):
-    """A model or checkpoint file is missing, is not safetensors, or does not match its card."""
-
-    def __init__(self, path: str | Path, reason: str):
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
 
 
 def sha256(data: bytes) -> str:

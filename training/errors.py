@@ -31,6 +31,15 @@ class DatasetError(ECGError):
         super().__init__(f"{self.path}: {reason}")
 
 
+class ModelFileError(ECGError):
+    """A model or checkpoint file is missing, is not safetensors, or does not match its card."""
+
+    def __init__(self, path: str | Path, reason: str):
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
 class ConfigError(ECGError):
     """A configuration value is out of range or of the wrong type."""
 
