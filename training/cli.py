@@ -169,17 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
     register_explain(sub, common)
     from training.hpo import register as register_hpo
     from training.lead_subsets import register as register_leads
+    from training.results import add_table_arguments
     from training.transfer import register as register_transfer
     register_hpo(sub, common)
     register_transfer(sub, common)
     register_leads(sub, common)
 
     p = sub.add_parser("results", parents=[common], help="train the PTB-XL comparison and write a results table")
-    p.add_argument("--out", default="docs/RESULTS.md")
-    p.add_argument("--data", help="PTB-XL folder (default: $ECG_SHARED_DATA/ptbxl or ../shared/data/ptbxl)")
-    p.add_argument("--runs", default="runs/results", help="where the models are written")
-    p.add_argument("--seeds", type=int, default=3, help="training runs per architecture (seeds 0..N-1)")
-    p.add_argument("--quick", action="store_true", help="1 epoch, 1 seed per model (a smoke test of the pipeline)")
+    add_table_arguments(p, "PTB-XL", "ptbxl", "runs/results", seeds=3, quick_epochs=1)
     p.set_defaults(run=cmd_results)
     add_clinical_commands(sub, common)
     return parser

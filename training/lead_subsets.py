@@ -21,7 +21,7 @@ from training.data.record import STANDARD_LEADS
 from training.fit import fit
 from training.fit.data import load_index
 from training.fit.events import Callback, ignore
-from training.results import CONFIG_DIR, DEFAULT_DATA, Runs, table_lines, write_section
+from training.results import CONFIG_DIR, DEFAULT_DATA, Runs, add_table_arguments, table_lines, write_section
 
 #: The lead sets of the PhysioNet/CinC Challenge 2021 (paper 003, "Results").
 LEAD_SUBSETS: dict[int, tuple[str, ...]] = {
@@ -94,9 +94,5 @@ def cmd_leads(args: argparse.Namespace, emit: Callback) -> int:
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("leads", parents=[common], help="PTB-XL scores per lead subset 12/6/4/3/2 (RESULTS.md)")
-    p.add_argument("--out", default="docs/RESULTS.md")
-    p.add_argument("--data", help="PTB-XL folder (default: $ECG_SHARED_DATA/ptbxl or ../shared/data/ptbxl)")
-    p.add_argument("--runs", default="runs/leads", help="where the models are written")
-    p.add_argument("--seeds", type=int, default=3, help="training runs per subset (seeds 0..N-1)")
-    p.add_argument("--quick", action="store_true", help="1 epoch, 1 seed (a smoke test of the pipeline)")
+    add_table_arguments(p, "PTB-XL", "ptbxl", "runs/leads", seeds=3, quick_epochs=1)
     p.set_defaults(run=cmd_leads)

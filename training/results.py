@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from training.baseline import fit_baseline
-from training.checkpoint import atomic_write
+from training.atomic import atomic_write
 from training.config import load_config
 from training.fit import fit
 from training.fit.data import build_pipeline, load_index
@@ -66,6 +66,17 @@ TABLE_HEADER = ("| model | settings | val AUROC | test AUROC | test F1 | test AU
 def table_lines(table: list[Runs]) -> list[str]:
     """The Markdown table of :class:`Runs` rows (this page's and the transfer and lead-subset sections')."""
     return [*TABLE_HEADER, *(runs.row() for runs in table)]
+
+
+def add_table_arguments(parser, dataset: str, folder: str, runs: str, seeds: int, quick_epochs: int) -> None:
+    """The options every results-table command shares (``results``, ``transfer``, ``leads``)."""
+    parser.add_argument("--out", default="docs/RESULTS.md")
+    parser.add_argument("--data", help=f"{dataset} folder (default: $ECG_SHARED_DATA/{folder} or "
+                                       f"../shared/data/{folder})")
+    parser.add_argument("--runs", default=runs, help="where the models are written")
+    parser.add_argument("--seeds", type=int, default=seeds, help="training runs per variant (seeds 0..N-1)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{quick_epochs} epoch(s), 1 seed (a smoke test of the pipeline)")
 
 
 def _section_marks(name: str) -> tuple[str, str]:

@@ -29,7 +29,7 @@ from training.config import RunConfig, load_config
 from training.fit import fit
 from training.fit.data import load_index
 from training.fit.events import Callback, ignore
-from training.results import CONFIG_DIR, DEFAULT_DATA, REPO, Runs, table_lines, write_section
+from training.results import CONFIG_DIR, DEFAULT_DATA, REPO, Runs, add_table_arguments, table_lines, write_section
 
 CPSC_DATA = DEFAULT_DATA.parent / "cpsc2018"
 
@@ -117,9 +117,5 @@ def cmd_transfer(args: argparse.Namespace, emit: Callback) -> int:
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("transfer", parents=[common], help="fine-tune vs from scratch on CPSC2018 (RESULTS.md)")
-    p.add_argument("--out", default="docs/RESULTS.md")
-    p.add_argument("--data", help="CPSC2018 folder (default: $ECG_SHARED_DATA/cpsc2018 or ../shared/data/cpsc2018)")
-    p.add_argument("--runs", default="runs/transfer", help="where the models are written")
-    p.add_argument("--seeds", type=int, default=2, help="training runs per variant (seeds 0..N-1)")
-    p.add_argument("--quick", action="store_true", help="2 epochs, 1 seed (a smoke test of the pipeline)")
+    add_table_arguments(p, "CPSC2018", "cpsc2018", "runs/transfer", seeds=2, quick_epochs=2)
     p.set_defaults(run=cmd_transfer)
