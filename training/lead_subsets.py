@@ -18,7 +18,6 @@ from pathlib import Path
 
 from training.config import load_config
 from training.data.record import STANDARD_LEADS
-from training.fit import fit
 from training.fit.data import load_index
 from training.fit.events import Callback, ignore
 from training.results import CONFIG_DIR, DEFAULT_DATA, Runs, add_table_arguments, table_lines, write_section
@@ -47,15 +46,8 @@ def run_lead_subsets(out: str | Path, data: str | Path | None = None, runs: str 
         if quick:
             config.train.epochs = 1
         row = Runs(f"{n} leads", ", ".join(leads) if n < 12 else "all 12")
-        best_epochs = []
-        for seed in range(1 if quick else seeds):
-            config.seed, config.output = seed, str(Path(runs) / f"seed{seed}")
-            t0 = time.perf_counter()
-            result = fit(config, emit)
-            row.seconds.append(time.perf_counter() - t0)
-            row.val.append(result.val)
-            row.test.append(result.test)
-            best_epochs.append(str(result.card.metrics["best_epoch"]))
+        best_epochs = [str(r.card.metrics["best_epoch"])
+                       for r in row.fit_seeds(config, range(1 if quick else seeds), runs, emit)]
         row.detail += f"; best epochs {', '.join(best_epochs)} of {config.train.epochs}"
         table.append(row)
     return write_section(out, "leads", _markdown(config, table, time.perf_counter() - started, quick))

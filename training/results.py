@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 import torch
@@ -49,6 +50,22 @@ class Runs:
     val: list[Scores] = field(default_factory=list)
     test: list[Scores] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+
+    def fit_seeds(self, config, seeds: Iterable[int], runs: str | Path, emit: Callback) -> list:
+        """Train ``config`` once per seed (models under ``runs/seed<N>``), adding each run's scores and time.
+
+        Returns the fit results, whose cards give the best epochs and notes the tables report.
+        """
+        results = []
+        for seed in seeds:
+            config.seed, config.output = seed, str(Path(runs) / f"seed{seed}")
+            t0 = time.perf_counter()
+            result = fit(config, emit)
+            self.seconds.append(time.perf_counter() - t0)
+            self.val.append(result.val)
+            self.test.append(result.test)
+            results.append(result)
+        return results
 
     def values(self, split: str, metric: str) -> np.ndarray:
         return np.array([s.summary[metric] for s in getattr(self, split)], dtype=float)
@@ -123,13 +140,7 @@ def run_results(out: str | Path, data: str | Path | None = None, runs: str | Pat
         options = ", ".join(f"{k}={v}" for k, v in config.model.options.items())
         runs_of_arch = Runs(arch, f"{options}; {config.loss.name}; best epochs ")
         best_epochs = []
-        for seed in seed_list:
-            config.seed, config.output = seed, str(Path(runs) / f"seed{seed}")
-            t0 = time.perf_counter()
-            result = fit(config, emit)
-            runs_of_arch.seconds.append(time.perf_counter() - t0)
-            runs_of_arch.val.append(result.val)
-            runs_of_arch.test.append(result.test)
+        for result in runs_of_arch.fit_seeds(config, seed_list, runs, emit):
             best_epochs.append(str(result.card.metrics["best_epoch"]))
             notes.update(f"{arch}: {n}" for n in result.test.notes if "challenge" not in n)
         runs_of_arch.detail += f"{', '.join(best_epochs)} of {config.train.epochs}"

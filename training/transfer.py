@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 
 from training.config import RunConfig, load_config
-from training.fit import fit
 from training.fit.data import load_index
 from training.fit.events import Callback, ignore
 from training.results import CONFIG_DIR, DEFAULT_DATA, REPO, Runs, add_table_arguments, table_lines, write_section
@@ -56,15 +55,8 @@ def run_transfer(out: str | Path, data: str | Path | None = None, runs: str | Pa
         if quick:
             config.train.epochs = 2
         row = Runs(label, "")
-        best_epochs = []
-        for seed in range(1 if quick else seeds):
-            config.seed, config.output = seed, str(Path(runs) / f"seed{seed}")
-            t0 = time.perf_counter()
-            result = fit(config, emit)
-            row.seconds.append(time.perf_counter() - t0)
-            row.val.append(result.val)
-            row.test.append(result.test)
-            best_epochs.append(result.card.metrics["best_epoch"])
+        results = row.fit_seeds(config, range(1 if quick else seeds), runs, emit)
+        best_epochs = [r.card.metrics["best_epoch"] for r in results]
         row.detail = f"best epochs {', '.join(map(str, best_epochs))} of {config.train.epochs}"
         table.append(row)
         epochs.append(best_epochs)
