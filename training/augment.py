@@ -18,15 +18,14 @@ from typing import ClassVar
 import numpy as np
 
 from training.errors import ConfigError
+from training.registry import registrar
 
 AUGMENTATIONS: dict[str, type["Augmentation"]] = {}
 
 
 def register_augmentation(cls: type["Augmentation"]) -> type["Augmentation"]:
-    if cls.name in AUGMENTATIONS:
-        raise ValueError(f"augmentation {cls.name!r} registered twice")
-    AUGMENTATIONS[cls.name] = cls
-    return cls
+    """Class decorator: files an augmentation under its ``name`` attribute."""
+    return registrar(AUGMENTATIONS, "augmentation")(cls.name)(cls)
 
 
 def augmentation_names() -> list[str]:

@@ -21,19 +21,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from training.errors import ConfigError
+from training.registry import registrar
 
 LossFactory = Callable[..., nn.Module]
 LOSSES: dict[str, LossFactory] = {}
 
 
-def register_loss(name: str):
-    """Decorator: ``@register_loss("focal")`` on a factory ``(train_targets, **params) -> nn.Module``."""
-    def wrap(factory: LossFactory) -> LossFactory:
-        if name in LOSSES:
-            raise ValueError(f"loss {name!r} registered twice")
-        LOSSES[name] = factory
-        return factory
-    return wrap
+#: Decorator: ``@register_loss("focal")`` on a factory ``(train_targets, **params) -> nn.Module``.
+register_loss = registrar(LOSSES, "loss")
 
 
 def loss_names() -> list[str]:

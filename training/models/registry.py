@@ -5,19 +5,14 @@ from __future__ import annotations
 from typing import Callable
 
 from training.errors import ConfigError
+from training.registry import registrar
 from training.models.base import ECGModel
 
 MODELS: dict[str, Callable[..., ECGModel]] = {}
 
 
-def register_model(name: str):
-    """Class or factory decorator: ``@register_model("resnet1d18")``."""
-    def wrap(factory: Callable[..., ECGModel]) -> Callable[..., ECGModel]:
-        if name in MODELS:
-            raise ValueError(f"model {name!r} registered twice")
-        MODELS[name] = factory
-        return factory
-    return wrap
+#: Class or factory decorator: ``@register_model("resnet1d18")``.
+register_model = registrar(MODELS, "model")
 
 
 def model_names() -> list[str]:
