@@ -19,6 +19,7 @@ import numpy as np
 import scipy.io
 import wfdb
 
+from training.data import formats
 from training.data.record import Record, RecordInfo, canonical_lead_name
 from training.errors import RecordError
 
@@ -45,7 +46,12 @@ def header_path_of(path: str | Path) -> Path:
 
 
 def read_header(path: str | Path) -> RecordInfo:
-    """Read and check a record's header only (fast: for listing, filtering and splitting)."""
+    """Read and check a record's header only (fast: for listing, filtering and splitting).
+
+    Hospital exports (GE MUSE, Philips, HL7 aECG, DICOM, EDF, SCP-ECG) go to :mod:`training.data.formats`.
+    """
+    if formats.handles(path):
+        return formats.read_header(path)
     return _load_header(header_path_of(path))[1]
 
 
@@ -54,8 +60,11 @@ def read_record(path: str | Path) -> Record:
 
     ``path`` may name the header, a signal file or the record without extension. Raises
     :class:`RecordError` naming the file and the reason for anything that is not a readable,
-    finite, positive-rate record with at least one lead in known units.
+    finite, positive-rate record with at least one lead in known units. Hospital exports go to
+    :mod:`training.data.formats`, which returns the same :class:`Record`.
     """
+    if formats.handles(path):
+        return formats.read_record(path)
     header_path = header_path_of(path)
     header, info = _load_header(header_path)
     raw_units = _names_and_units(header, header_path)[1]

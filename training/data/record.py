@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -32,6 +33,13 @@ class RecordInfo:
 
     ``units`` are as the samples will be returned: voltage channels in ``"mV"``, others (mmHg, NU...)
     in their own units.
+
+    Hospital exports (:mod:`training.data.formats`) fill the fields after ``comments``: ``start`` is
+    the acquisition time, ``statements`` the device's or reader's diagnostic statements as written,
+    ``derived_leads`` the leads computed from others (GE MUSE stores 8 of 12), ``device_measurements``
+    the electrocardiograph's own global measurements under the key names of ``training.measure``'s
+    "global" object (``hr_bpm``, ``pr_ms``, ``qrs_ms``, ``qt_ms``, ``qtc_ms``, ``qrs_axis_deg``...),
+    and ``metadata`` whatever else the file carries that a reader may want (JSON-able values).
     """
 
     path: Path
@@ -45,6 +53,12 @@ class RecordInfo:
     sex: str | None = None
     labels: tuple[str, ...] = ()
     comments: tuple[str, ...] = field(default=(), repr=False)
+    source_format: str = "WFDB"
+    device: str | None = None
+    statements: tuple[str, ...] = ()
+    derived_leads: tuple[str, ...] = ()
+    device_measurements: Mapping[str, float] = field(default_factory=dict, repr=False)
+    metadata: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def n_leads(self) -> int:
@@ -63,10 +77,13 @@ class RecordInfo:
 class Record(RecordInfo):
     """One recording: the header's information plus ``signal``, float32 ``[leads, samples]``.
 
-    Voltage channels are in millivolts; ``units`` states each lead's unit.
+    Voltage channels are in millivolts; ``units`` states each lead's unit. ``median_beat`` is the
+    device's representative beat, ``[leads, samples]`` in mV at ``fs`` in the same lead order, where
+    the file carries one (MUSE, aECG, DICOM); the record itself is always the rhythm.
     """
 
     signal: np.ndarray = field(repr=False)
+    median_beat: np.ndarray | None = field(default=None, repr=False)
 
     def lead(self, name: str) -> np.ndarray:
         """Samples of one lead, by canonical name."""

@@ -1,0 +1,90 @@
+"""Hospital ECG export formats, each in its own module, behind one registry keyed by sniffing.
+
+A file is matched by its extension first, then by a bounded peek at its first bytes
+(:data:`HEAD_BYTES`), so an ``.xml`` goes to GE MUSE, Philips or HL7 aECG by what it is, and an
+extension-less DICOM file is still found. WFDB records (``.hea``/``.dat``/``.mat``) are not here:
+:mod:`training.data.readers` reads them and dispatches everything else to :func:`find_format`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from training.data.formats import aecg, dicom, edf, muse, philips, scp
+from training.data.formats.common import Decoded, to_info, to_record
+from training.data.record import Record, RecordInfo
+from training.errors import RecordError
+
+#: How much of a file is read to recognise its format.
+HEAD_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Format:
+    """One readable format: how it is recognised and how it decodes."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    sniff: Callable[[bytes], bool]
+    decode: Callable[[Path], Decoded]
+
+
+FORMATS: tuple[Format, ...] = (
+    Format(muse.NAME, (".xml",), muse.sniff, muse.decode),
+    Format(philips.NAME, (".xml",), philips.sniff, philips.decode),
+    Format(aecg.NAME, (".xml",), aecg.sniff, aecg.decode),
+    Format(dicom.NAME, (".dcm", ".dicom", ""), dicom.sniff, dicom.decode),
+    Format("EDF/EDF+/BDF", (".edf", ".bdf", ".rec"), edf.sniff, edf.decode),
+    Format(scp.NAME, (".scp",), scp.sniff, scp.decode),
+)
+
+#: Every extension a hospital-format file may have (lower case, with the dot).
+SUFFIXES: tuple[str, ...] = tuple(sorted({s for f in FORMATS for s in f.suffixes if s}))
+
+
+def handles(path: str | Path) -> bool:
+    """Whether ``path`` is a file for this registry rather than a WFDB record name."""
+    path = Path(path)
+    if path.suffix.lower() in SUFFIXES:
+        return True
+    return path.suffix == "" and path.is_file() and not path.with_name(path.name + ".hea").is_file()
+
+
+def find_format(path: Path) -> Format:
+    """The format of ``path`` by extension and content; RecordError when none matches."""
+    suffix = path.suffix.lower()
+    candidates = [f for f in FORMATS if suffix in f.suffixes]
+    if not path.is_file():
+        raise RecordError(path, "file not found")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except OSError as exc:
+        raise RecordError(path, f"cannot read the file: {exc.strerror or exc}") from None
+    for fmt in candidates:
+        if fmt.sniff(head):
+            return fmt
+    if not head:
+        raise RecordError(path, "the file is empty")
+    names = ", ".join(f.name for f in candidates) or "any supported ECG format"
+    raise RecordError(path, f"not a recognised ECG file: its content is not {names}")
+
+
+def read_record(path: str | Path) -> Record:
+    path = Path(path)
+    return to_record(find_format(path).decode(path))
+
+
+def read_header(path: str | Path) -> RecordInfo:
+    path = Path(path)
+    return to_info(find_format(path).decode(path))
+
+
+def file_dialog_filter() -> str:
+    """A Qt file-dialog filter listing every readable record file, WFDB first."""
+    patterns = ["*.hea", "*.dat", "*.mat", *(f"*{s}" for s in SUFFIXES)]
+    per_format = [f"{f.name} ({' '.join('*' + s for s in f.suffixes if s)})" for f in FORMATS]
+    return ";;".join([f"ECG records ({' '.join(patterns)})", "WFDB / PhysioNet (*.hea *.dat *.mat)",
+                      *dict.fromkeys(per_format), "All files (*)"])
