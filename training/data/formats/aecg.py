@@ -187,7 +187,8 @@ def _statements(sets: list[Element]) -> tuple[str, ...]:
 
 
 def _waves(sets: list[Element], start: datetime | None) -> list[dict]:
-    """Global P/QRS/T wave boundaries (seconds from the start) of the device's annotation sets."""
+    """Global P/QRS/T wave boundaries (seconds from the start; ``None`` where the file gives only one
+    side, as for T waves, whose offset alone is usual) of the series' annotation sets."""
     out = []
     for annotation_set in sets:
         for annotation in annotation_set.iter(f"{H}annotation"):
@@ -199,7 +200,7 @@ def _waves(sets: list[Element], start: datetime | None) -> list[dict]:
                 low, high = boundary.find(f"{H}value/{H}low"), boundary.find(f"{H}value/{H}high")
                 onset = _seconds(low.get("value") if low is not None else None, start)
                 offset = _seconds(high.get("value") if high is not None else None, start)
-                if onset is not None:
+                if onset is not None or offset is not None:
                     out.append({"wave": wave, "onset_s": onset, "offset_s": offset})
     return out
 

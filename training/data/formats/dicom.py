@@ -47,7 +47,8 @@ def decode(path: Path) -> Decoded:
     groups = list(ds.get("WaveformSequence") or [])
     if not groups:
         modality = ds.get("Modality", "?")
-        raise RecordError(path, f"the DICOM file holds no waveform (modality {modality}); it is not an ECG")
+        raise RecordError(path, f"the DICOM file holds no waveform (modality {modality}): not an ECG export, "
+                                "or cut short")
     labels = [str(g.get("MultiplexGroupLabel", "")).strip().upper() for g in groups]
     rhythm_i = next((i for i, label in enumerate(labels) if "RHYTHM" in label), 0)
     median_i = next((i for i, label in enumerate(labels) if "MEDIAN" in label), None)
@@ -56,6 +57,7 @@ def decode(path: Path) -> Decoded:
     n_channels = int(group.get("NumberOfWaveformChannels") or 0)
     n_samples = int(group.get("NumberOfWaveformSamples") or 0)
     check_shape(path, n_channels, n_samples)
+    _check_data_length(path, group, n_channels, n_samples)
     stored, factors = _channels(path, group)
     if len(stored) != n_channels:
         raise RecordError(path, f"the waveform lists {len(stored)} channel definitions for {n_channels} channels")
@@ -68,6 +70,16 @@ def decode(path: Path) -> Decoded:
         start=_acquired(ds), age=_age(ds), sex={"M": "M", "F": "F"}.get(str(ds.get("PatientSex", "")).upper()),
         statements=statements, device=_device(ds), device_measurements=measurements,
         metadata={"multiplex_groups": labels})
+
+
+def _check_data_length(path: Path, group, n_channels: int, n_samples: int) -> None:
+    """A header-time check that the multiplexed samples are all there (a cut file fails to list)."""
+    data = group.get("WaveformData")
+    if data is None:
+        raise RecordError(path, "the DICOM waveform has no sample data")
+    needed = n_channels * n_samples * max(int(group.get("WaveformBitsAllocated") or 16) // 8, 1)
+    if len(data) < needed:
+        raise RecordError(path, f"the DICOM waveform data is cut short: {len(data)} of {needed} bytes")
 
 
 def _channels(path: Path, group) -> tuple[tuple[str, ...], np.ndarray]:

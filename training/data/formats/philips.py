@@ -12,6 +12,7 @@ pulse amplitude are kept in ``metadata["calibration_trimmed"]``.
 
 from __future__ import annotations
 
+import binascii
 import functools
 from datetime import datetime
 from pathlib import Path
@@ -91,7 +92,9 @@ def _decoded_samples(path: Path, _mtime_ns: int, _size: int) -> tuple[np.ndarray
         ecg = sierraecg.read_file(str(path))
     except sierraecg.lib.UnsupportedXmlFileError as exc:
         raise RecordError(path, f"unsupported Philips XML: {exc} (1.03, 1.04, 1.04.01 and 1.04.02 are read)") from None
-    except Exception as exc:  # sierraecg raises RuntimeError/ValueError/IndexError/binascii.Error on bad data
+    except binascii.Error:
+        raise RecordError(path, "the Philips waveform data cannot be decoded: not valid base64") from None
+    except Exception as exc:  # sierraecg raises RuntimeError/ValueError/IndexError on bad data
         raise RecordError(path, f"the Philips waveform data cannot be decoded ({type(exc).__name__}: {exc})") from None
     lengths = {lead.label: len(lead.samples) for lead in ecg.leads}
     if not lengths or len(set(lengths.values())) != 1:
