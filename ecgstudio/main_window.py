@@ -23,9 +23,11 @@ from ecgstudio.plot import EcgView
 from ecgstudio.plot.display import describe_band
 from ecgstudio.plot.overlays import Measurement
 from ecgstudio.plot.time_axis import duration_text
+from ecgstudio.record_source import source_html
 from ecgstudio.view_controls import ViewControls, zoom_text
 from ecgstudio.workers import Task, wait_for_background_work
 from training.data import Record, read_record
+from training.data.formats import file_dialog_filter
 from training.errors import RecordError
 from training.signal.rpeaks import detect_rpeaks, mean_heart_rate, rr_intervals_ms
 
@@ -48,7 +50,8 @@ def record_header_html(record: Record, entry: LibraryEntry | None) -> str:
     diagnoses = "; ".join(entry.diagnoses) if entry and entry.diagnoses else "no diagnosis on file"
     parts = [f"<b>{escape(record.name)}</b>", escape(entry.dataset) if entry else "", ", ".join(w for w in who if w),
              f"<span style='color:#1b4f8a'>{escape(diagnoses)}</span>"]
-    return " · ".join(p for p in parts if p)
+    source = source_html(record)
+    return " · ".join(p for p in parts if p) + (f"<br><small>{source}</small>" if source else "")
 
 
 class MainWindow(QMainWindow):
@@ -223,7 +226,7 @@ class MainWindow(QMainWindow):
             chosen = QFileDialog.getExistingDirectory(self, "Open a folder of ECG records", start)
         else:
             chosen, _ = QFileDialog.getOpenFileName(self, "Open an ECG record", start,
-                                                    "ECG records (*.hea *.dat *.mat)")
+                                                    file_dialog_filter())
         if chosen:
             self.open_path(Path(chosen))
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from training.data import RecordInfo, read_header
+from training.data import RecordInfo, formats, read_header
 from training.data.labels import describe_code
 from training.data.readers import header_path_of
 from training.errors import RecordError
@@ -49,10 +49,27 @@ def record_key(path: str | Path) -> str:
 
 
 def find_headers(path: Path) -> list[Path]:
-    """Header of a record file, or every header at any depth below a folder (sorted)."""
+    """The record files of ``path``: a WFDB header (for any of a record's files) or a hospital export
+    (GE MUSE, Philips, aECG, DICOM, EDF, SCP-ECG) given as a file, or every one at any depth below a
+    folder (sorted). An ``.xml`` whose first bytes are no ECG format is not a record and is skipped."""
     if path.is_file():
-        return [header_path_of(path)]
-    return sorted(path.rglob("*.hea"))
+        return [path] if formats.handles(path) else [header_path_of(path)]
+    found = []
+    for candidate in path.rglob("*"):
+        suffix = candidate.suffix.lower()
+        if suffix == ".hea" or (suffix in formats.SUFFIXES and candidate.is_file() and _is_record_file(candidate)):
+            found.append(candidate)
+    return sorted(found)
+
+
+def _is_record_file(path: Path) -> bool:
+    if path.suffix.lower() != ".xml":
+        return True  # a broken .dcm/.edf/.scp is listed, with its reason
+    try:
+        formats.find_format(path)
+    except RecordError:
+        return False
+    return True
 
 
 def scan(root: Path, emit: Callable[[list[LibraryEntry]], None], cancelled: Callable[[], bool] = lambda: False) -> int:
@@ -80,18 +97,30 @@ def iter_entries(root: Path) -> Iterator[LibraryEntry]:
 
 
 def _entry(header: Path, root: Path, labels: "PtbxlLabels") -> LibraryEntry:
-    """One header's entry; any failure becomes the entry's error, never the end of the scan."""
+    """One record's entry; any failure becomes the entry's error, never the end of the scan.
+
+    The dataset of a hospital export says its format before its folder ("GE MUSE XML · muse"); its
+    diagnoses are the device's statements where the file has no codes."""
     dataset = header.parent.name
+    export = formats.handles(header)
     try:
         ptbxl_root = labels.root_of(header)
         dataset = "PTB-XL" if ptbxl_root else _dataset_name(header, root)
         info = read_header(header)
-        codes = labels.codes_of(header, ptbxl_root) if ptbxl_root else info.labels
-    except RecordError as exc:
-        return LibraryEntry(record_key(header), header, header.stem, dataset, error=exc.reason)
-    except Exception as exc:  # a header no reader anticipated: list it with the reason, go on
-        return LibraryEntry(record_key(header), header, header.stem, dataset, error=f"{type(exc).__name__}: {exc}")
+        codes = labels.codes_of(header, ptbxl_root) if ptbxl_root else (info.labels or info.statements)
+    except Exception as exc:  # RecordError, or a header no reader anticipated: list it with the reason, go on
+        reason = exc.reason if isinstance(exc, RecordError) else f"{type(exc).__name__}: {exc}"
+        dataset = f"{_format_name(header)} · {dataset}" if export else dataset
+        return LibraryEntry(record_key(header), header, header.stem, dataset, error=reason)
+    dataset = f"{info.source_format} · {dataset}" if export else dataset
     return LibraryEntry(record_key(header), header, info.name, dataset, info, tuple(codes))
+
+
+def _format_name(path: Path) -> str:
+    try:
+        return formats.find_format(path).name
+    except RecordError:
+        return path.suffix.lstrip(".").upper() or "file"
 
 
 def _dataset_name(header: Path, root: Path) -> str:
