@@ -174,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_hpo(sub, common)
     register_transfer(sub, common)
     register_leads(sub, common)
+    from training.convert import register as register_convert
+    register_convert(sub, common)
 
     p = sub.add_parser("results", parents=[common], help="train the PTB-XL comparison and write a results table")
     add_table_arguments(p, "PTB-XL", "ptbxl", "runs/results", seeds=3, quick_epochs=1)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from training.data import RecordInfo, formats, read_header
+from training.data.discover import find_records
 from training.data.labels import describe_code
 from training.data.readers import header_path_of
 from training.errors import RecordError
@@ -49,27 +50,8 @@ def record_key(path: str | Path) -> str:
 
 
 def find_headers(path: Path) -> list[Path]:
-    """The record files of ``path``: a WFDB header (for any of a record's files) or a hospital export
-    (GE MUSE, Philips, aECG, DICOM, EDF, SCP-ECG) given as a file, or every one at any depth below a
-    folder (sorted). An ``.xml`` whose first bytes are no ECG format is not a record and is skipped."""
-    if path.is_file():
-        return [path] if formats.handles(path) else [header_path_of(path)]
-    found = []
-    for candidate in path.rglob("*"):
-        suffix = candidate.suffix.lower()
-        if suffix == ".hea" or (suffix in formats.SUFFIXES and candidate.is_file() and _is_record_file(candidate)):
-            found.append(candidate)
-    return sorted(found)
-
-
-def _is_record_file(path: Path) -> bool:
-    if path.suffix.lower() != ".xml":
-        return True  # a broken .dcm/.edf/.scp is listed, with its reason
-    try:
-        formats.find_format(path)
-    except RecordError:
-        return False
-    return True
+    """The record files of a file or folder (WFDB headers and hospital exports; see :func:`find_records`)."""
+    return find_records(path)
 
 
 def scan(root: Path, emit: Callable[[list[LibraryEntry]], None], cancelled: Callable[[], bool] = lambda: False) -> int:

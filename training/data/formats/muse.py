@@ -48,8 +48,9 @@ def decode(path: Path) -> Decoded:
     check_shape(path, len(stored), n_samples)
     median = waveforms.get("Median")
     version = (root.findtext("MuseInfo/MuseVersion") or "").strip()
-    device = " ".join(t for t in ((root.findtext("TestDemographics/AcquisitionDevice") or "").strip(),
-                                  f"(MUSE {version})" if version else "") if t) or None
+    acquired_by = (root.findtext("TestDemographics/AcquisitionDevice") or "").strip()
+    muse = f"GE MUSE {version}" if version else "GE MUSE"
+    device = f"{acquired_by} via {muse}" if acquired_by else muse
     return Decoded(
         path=path, source_format=NAME, fs=fs, n_samples=n_samples, stored_leads=stored,
         samples=lambda: _samples(path, rhythm, stored, n_samples),
