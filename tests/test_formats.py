@@ -188,6 +188,17 @@ def test_edf_lead_labels_become_canonical_leads(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------ registry
+def test_a_bdf_file_reads_its_24_bit_ecg(tmp_path):
+    import edfio
+
+    wave = np.sin(np.arange(5000) / 40) * 800  # µV
+    path = tmp_path / "two.bdf"
+    edfio.Bdf([edfio.BdfSignal(wave, 500, label=label, physical_dimension="uV") for label in ("ECG I", "ECG II")]).write(path)
+    record = read_record(path)
+    assert record.source_format == "BDF" and record.fs == 500.0 and record.leads[:2] == ("I", "II")
+    np.testing.assert_allclose(record.lead("I"), wave / 1000, atol=1e-5)
+
+
 def test_xml_files_are_told_apart_by_content_and_an_extensionless_dicom_is_found(vendor, tmp_path):
     assert find_format(vendor / "ge_muse_xml" / "example1.xml").name == "GE MUSE XML"
     assert find_format(vendor / "philips_sierra_xml" / PHILIPS[0]).name == "Philips Sierra XML"
@@ -225,6 +236,7 @@ def _hostile_files(vendor: Path, tmp: Path) -> list[tuple[str, Path, str]]:
     philips = (vendor / "philips_sierra_xml" / PHILIPS[0]).read_bytes()
     scp = (vendor / "hl7_aecg_scp_dicom" / "Example.scp").read_bytes()
     dicom = (vendor / "hl7_aecg_scp_dicom" / "Example.dcm").read_bytes()
+    edf = (vendor.parent / "formats" / "test_generator_2.edf").read_bytes()
     cases: list[tuple[str, str, bytes, str]] = [
         ("truncated MUSE XML", "cut.xml", muse[: len(muse) // 2].encode("iso-8859-1"), "malformed or truncated"),
         ("bad base64", "b64.xml", muse.replace("<WaveFormData>", "<WaveFormData>@@@@", 1).encode("iso-8859-1"),
@@ -255,6 +267,7 @@ def _hostile_files(vendor: Path, tmp: Path) -> list[tuple[str, Path, str]]:
         ("SCP with a flipped byte", "flip.scp", scp[:5000] + bytes([scp[5000] ^ 0xFF]) + scp[5001:], "corrupt"),
         ("truncated SCP", "cut.scp", scp[:20000], "truncated"),
         ("DICOM cut short", "cut.dcm", dicom[: len(dicom) // 2], "cut short"),
+        ("EDF cut short", "cut.edf", edf[: len(edf) // 2], "truncated: it holds 299 of the 600 data records"),
     ]
     out = []
     for case, name, data, words in cases:

@@ -23,11 +23,12 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from training.data.record import Record
 from training.errors import DatasetError, ECGError, RecordError
+
+if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep --help free of numpy/wfdb
+    from training.data.record import Record
 
 #: Digital counts per mV in the written records (format 32): far finer than any device's resolution.
 COUNTS_PER_MV = 100_000
@@ -71,6 +72,7 @@ def header_comments(record: Record) -> list[str]:
 
 def write_wfdb(record: Record, out_dir: Path, name: str) -> Path:
     """Write ``record`` as ``out_dir/name.hea`` + ``.dat``, atomically (signal first, header last)."""
+    import numpy as np
     import wfdb
 
     digital = np.round(record.signal.astype(np.float64) * COUNTS_PER_MV)

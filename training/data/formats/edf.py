@@ -10,6 +10,7 @@ it was left out, in ``metadata["ignored_channels"]``; EDF+ annotations are kept 
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -49,9 +50,18 @@ def decode(path: Path) -> Decoded:
     if not 0 < n_channels <= MAX_CHANNELS:
         raise RecordError(path, f"the {kind} header declares {n_channels} signals")
     try:
-        edf = edfio.read_bdf(path) if bdf else edfio.read_edf(path, lazy_load_data=True)
+        declared = int(head[236:244].decode("ascii").strip())
+    except (ValueError, UnicodeDecodeError):
+        declared = -1  # "-1" (unknown, while recording) is allowed by the standard
+    try:
+        with warnings.catch_warnings():  # edfio warns, and silently shortens, on a truncated file: checked below
+            warnings.simplefilter("ignore")
+            edf = edfio.read_bdf(path) if bdf else edfio.read_edf(path, lazy_load_data=True)
     except Exception as exc:  # edfio raises ValueError/EdfError-like errors on malformed headers or data
         raise RecordError(path, f"the {kind} file cannot be read ({type(exc).__name__}: {exc})") from None
+    if declared > 0 and edf.num_data_records < declared:
+        raise RecordError(path, f"the {kind} file is truncated: it holds {edf.num_data_records} of the "
+                                f"{declared} data records its header declares")
     if not bdf and str(edf.reserved).startswith("EDF+D"):
         raise RecordError(path, "discontinuous EDF+D recordings (with gaps) are not supported")
     kind = "EDF+" if str(edf.reserved).startswith("EDF+") else kind

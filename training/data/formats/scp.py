@@ -200,11 +200,11 @@ def _undifference(values: np.ndarray, differences: int, path: Path) -> np.ndarra
         return values.astype(np.float64)
     if differences == 1:
         return np.cumsum(values).astype(np.float64)
-    if differences == 2:
-        out = values.copy()
-        for n in range(2, out.size):
-            out[n] = values[n] + 2 * out[n - 1] - out[n - 2]
-        return out.astype(np.float64)
+    if differences == 2:  # x[0], x[1] as stored; then x[n] - 2 x[n-1] + x[n-2]: two running sums, exact in int64
+        if values.size < 3:
+            return values.astype(np.float64)
+        steps = np.cumsum(np.concatenate(([values[1] - values[0]], values[2:])))
+        return np.concatenate(([values[0]], values[0] + np.cumsum(steps))).astype(np.float64)
     raise RecordError(path, f"unknown SCP difference encoding {differences}")
 
 
