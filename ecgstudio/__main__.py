@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
         return engine_main(argv[1:])
     parser = argparse.ArgumentParser(prog="ecgstudio", description="ECG Studio: view and study 12-lead ECGs.")
     parser.add_argument("path", nargs="?", type=Path,
-                        help="a record (.hea/.dat/.mat) or a folder searched recursively for records")
+                        help="a record (.hea/.dat/.mat, or a hospital export: .xml, .dcm, .edf, .scp) or a folder "
+                             "searched recursively for records")
     parser.add_argument("--smoke", action="store_true",
                         help="check every main feature offscreen, print each step's time, and exit (0 = all passed)")
     args = parser.parse_args(argv)

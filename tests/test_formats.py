@@ -214,6 +214,12 @@ def _muse_text(vendor: Path) -> str:
     return (vendor / "ge_muse_xml" / "example1.xml").read_text(encoding="iso-8859-1")
 
 
+def _muse_flipped(text: str) -> str:
+    """One base64 character of the first rhythm lead changed: still valid base64, other samples."""
+    at = text.index("<WaveFormData>", text.index("<WaveformType>Rhythm")) + len("<WaveFormData>") + 40
+    return text[:at] + ("B" if text[at] != "B" else "C") + text[at + 1:]
+
+
 def _first_digits_cut(text: str) -> str:
     """Drop ten samples from the first aECG lead."""
     match = re.search(r"<digits>([^<]+)</digits>", text)
@@ -244,6 +250,7 @@ def _hostile_files(vendor: Path, tmp: Path) -> list[tuple[str, Path, str]]:
         ("MUSE lead of the wrong length", "short.xml",
          re.sub(r"(<WaveformType>Rhythm</WaveformType>.*?<WaveFormData>\s*)[A-Za-z0-9+/]{8}", r"\1", muse, count=1,
                 flags=re.S).encode("iso-8859-1"), "lead I holds 4997 samples"),
+        ("MUSE samples changed", "crc.xml", _muse_flipped(muse).encode("iso-8859-1"), "CRC-32 does not match"),
         ("MUSE without a sampling rate", "norate.xml",
          muse.replace("<SampleBase>500</SampleBase>", "").encode("iso-8859-1"), "no sampling rate"),
         ("MUSE declaring a huge lead", "huge.xml",
@@ -319,3 +326,34 @@ def test_size_limit_is_checked_before_the_xml_is_read(vendor, tmp_path, monkeypa
     monkeypatch.setattr(common, "MAX_XML_BYTES", 1000)
     with pytest.raises(RecordError, match="MB, more than"):
         read_record(vendor / "ge_muse_xml" / "example1.xml")
+
+
+@pytest.mark.parametrize("source, mutations", [
+    ("vendor/ge_muse_xml/example3.xml", 40), ("vendor/hl7_aecg_scp_dicom/Example.xml", 20),
+    ("vendor/hl7_aecg_scp_dicom/Example.dcm", 40), ("vendor/hl7_aecg_scp_dicom/Example.scp", 40),
+    ("formats/test_generator_2.edf", 40), ("vendor/philips_sierra_xml/2020-5-18_15-48-11.xml", 6),
+])
+def test_corrupted_copies_read_or_fail_with_a_record_error_never_anything_else(shared_data, tmp_path, source,
+                                                                             mutations):
+    """Seeded random corruption (bytes overwritten, runs deleted, cuts) of each real file."""
+    data = (shared_data / source).read_bytes()
+    rng = np.random.default_rng(16)
+    path = tmp_path / Path(source).name
+    for i in range(mutations):
+        corrupt = bytearray(data)
+        kind = i % 3
+        if kind == 0:
+            for at in rng.integers(0, len(data), 8):
+                corrupt[at] = int(rng.integers(0, 256))
+        elif kind == 1:
+            at = int(rng.integers(0, len(data) - 64))
+            del corrupt[at:at + int(rng.integers(1, 64))]
+        else:
+            corrupt = corrupt[: int(rng.integers(1, len(data)))]
+        path.write_bytes(bytes(corrupt))
+        try:
+            record = read_record(path)
+        except RecordError as exc:
+            assert exc.path == path and exc.reason
+        else:
+            assert record.signal.dtype == np.float32 and np.isfinite(record.signal).all()

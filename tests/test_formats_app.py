@@ -73,6 +73,17 @@ def test_folder_scan_lists_every_export_with_its_format(window, qtbot, exports):
     assert "PROBABLE LEFT VENTRICULAR HYPERTROPHY" in philips.diagnoses
 
 
+def test_every_export_opens_in_the_window(window, qtbot, exports):
+    _open(window, qtbot, exports)
+    for entry in window.library.model.entries:
+        if entry.error:
+            continue
+        _select(window, qtbot, entry.path)
+        expected = 1 if entry.path.suffix == ".edf" else 12
+        assert window.record is not None and window.record.n_leads == expected, entry.path
+        assert window.view.sheet is not None
+
+
 def test_selecting_exports_shows_device_time_and_the_device_measurements(window, qtbot, exports):
     _open(window, qtbot, exports)
     _select(window, qtbot, exports / "ge_muse_xml" / "example2.xml")

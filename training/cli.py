@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", parents=[common], help="per-class probabilities for one record")
     p.add_argument("--model", required=True, help="model file (name, .safetensors or .json)")
-    p.add_argument("record", help="record file (.hea, .dat, .mat...)")
+    p.add_argument("record", help="record file (.hea/.dat/.mat, or a MUSE/Philips/aECG .xml, .dcm, .edf, .scp export)")
     p.set_defaults(run=cmd_predict)
 
     from training.explain_cli import register as register_explain

@@ -45,11 +45,12 @@ SUFFIXES: tuple[str, ...] = tuple(sorted({s for f in FORMATS for s in f.suffixes
 
 
 def handles(path: str | Path) -> bool:
-    """Whether ``path`` is a file for this registry rather than a WFDB record name."""
+    """Whether ``path`` is a file for this registry rather than a WFDB record name (a WFDB record
+    whose name merely ends in ``.rec`` or ``.edf`` keeps going to the WFDB reader)."""
     path = Path(path)
-    if path.suffix.lower() in SUFFIXES:
-        return True
-    return path.suffix == "" and path.is_file() and not path.with_name(path.name + ".hea").is_file()
+    if path.with_name(path.name + ".hea").is_file():
+        return False
+    return path.suffix.lower() in SUFFIXES or (path.suffix == "" and path.is_file())
 
 
 def find_format(path: Path) -> Format:
@@ -74,12 +75,26 @@ def find_format(path: Path) -> Format:
 
 def read_record(path: str | Path) -> Record:
     path = Path(path)
-    return to_record(find_format(path).decode(path))
+    return _guarded(path, lambda: to_record(find_format(path).decode(path)))
 
 
 def read_header(path: str | Path) -> RecordInfo:
     path = Path(path)
-    return to_info(find_format(path).decode(path))
+    return _guarded(path, lambda: to_info(find_format(path).decode(path)))
+
+
+def _guarded(path: Path, read):
+    """The readers raise RecordError for everything they anticipate; content no check foresaw (a
+    corrupt value deep inside a vendor library) still becomes a RecordError naming the file, so one
+    bad export never stops a folder scan or a conversion."""
+    try:
+        return read()
+    except RecordError:
+        raise
+    except MemoryError:
+        raise RecordError(path, "not enough memory to read this file") from None
+    except Exception as exc:  # noqa: BLE001 - the edge where untrusted content meets the engine
+        raise RecordError(path, f"the file's content could not be decoded ({type(exc).__name__}: {exc})") from exc
 
 
 def file_dialog_filter() -> str:

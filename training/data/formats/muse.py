@@ -3,13 +3,15 @@
 MUSE stores I, II and V1-V6; III, aVR, aVL and aVF are derived (Einthoven/Goldberger) and listed in
 ``derived_leads``. The Rhythm waveform is the record; the Median waveform is ``median_beat``. MUSE's
 own measurements (``RestingECGMeasurements``) become ``device_measurements``; its diagnosis
-statements (``Diagnosis/DiagnosisStatement/StmtText``) become ``statements``.
+statements (``Diagnosis/DiagnosisStatement/StmtText``) become ``statements``. Each lead's CRC-32 is
+checked, so corrupted samples are refused rather than drawn.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import zlib
 from datetime import datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element
@@ -63,6 +65,8 @@ def decode(path: Path) -> Decoded:
 def _rate(path: Path, waveform: Element) -> float:
     base = number(path, waveform.findtext("SampleBase"), "sampling rate (SampleBase)")
     exponent = optional_number(waveform.findtext("SampleExponent")) or 0.0
+    if abs(exponent) > 6:
+        raise RecordError(path, f"sampling rate exponent {exponent:g} is not an ECG rate")
     return base * 10.0**exponent
 
 
@@ -79,9 +83,13 @@ def _lead_table(path: Path, waveform: Element) -> tuple[tuple[str, ...], dict[st
 def _samples(path: Path, waveform: Element, stored: tuple[str, ...], n_samples: int) -> np.ndarray:
     out = np.empty((len(stored), n_samples), dtype=np.float64)
     for i, (name, lead) in enumerate(zip(stored, waveform.findall("LeadData"))):
-        raw = _base64(path, name, lead.findtext("WaveFormData") or "")
+        data = _base64(path, name, lead.findtext("WaveFormData") or "")
+        raw = np.frombuffer(data, dtype="<i2").astype(np.float64)
         if raw.size != n_samples:
             raise RecordError(path, f"lead {name} holds {raw.size} samples, the file says {n_samples}")
+        expected_crc = optional_number(lead.findtext("LeadDataCRC32"))
+        if expected_crc is not None and zlib.crc32(data) != int(expected_crc):
+            raise RecordError(path, f"lead {name}: the waveform's CRC-32 does not match: the samples are corrupt")
         per_bit = number(path, lead.findtext("LeadAmplitudeUnitsPerBit"), f"amplitude per bit of lead {name}")
         units = (lead.findtext("LeadAmplitudeUnits") or "MICROVOLTS").strip().upper()
         if units not in _UNIT_TO_MV:
@@ -90,14 +98,15 @@ def _samples(path: Path, waveform: Element, stored: tuple[str, ...], n_samples: 
     return out
 
 
-def _base64(path: Path, name: str, text: str) -> np.ndarray:
+def _base64(path: Path, name: str, text: str) -> bytes:
+    """A lead's bytes (16-bit samples; MUSE's ``LeadDataCRC32`` is the CRC-32 of these bytes)."""
     try:
         data = base64.b64decode("".join(text.split()), validate=True)
     except (binascii.Error, ValueError):
         raise RecordError(path, f"lead {name}: the waveform is not valid base64") from None
     if len(data) % 2:
         raise RecordError(path, f"lead {name}: odd number of waveform bytes ({len(data)}) for 16-bit samples")
-    return np.frombuffer(data, dtype="<i2").astype(np.float64)
+    return data
 
 
 def _median(path: Path, waveform: Element, stored: tuple[str, ...], fs: float) -> np.ndarray | None:
