@@ -17,14 +17,13 @@ from xml.etree.ElementTree import Element
 import numpy as np
 
 from training.data.formats.common import (Decoded, canonical_leads, check_rate, check_shape, equal_lengths,
-                                          number, optional_number, parse_xml)
+                                          mv_per_unit, number, optional_number, parse_xml)
 from training.errors import RecordError
 
 NAME = "HL7 aECG"
 H = "{urn:hl7-org:v3}"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
-_UNIT_TO_MV = {"uv": 1e-3, "µv": 1e-3, "mv": 1.0, "v": 1000.0}
 _TIME_TO_S = {"s": 1.0, "ms": 1e-3}
 _MEASUREMENTS = {
     "MDC_ECG_HEART_RATE": "hr_bpm", "MDC_ECG_TIME_PD_RR": "rr_ms", "MDC_ECG_TIME_PD_P": "p_ms",
@@ -134,10 +133,10 @@ def _samples(path: Path, series: Element, n_samples: int) -> np.ndarray:
 
 
 def _to_mv(path: Path, unit: str | None, lead: str) -> float:
-    key = (unit or "uV").strip().lower().replace("μ", "µ")
-    if key not in _UNIT_TO_MV:
+    factor = mv_per_unit(unit or "uV")
+    if factor is None:
         raise RecordError(path, f"lead {lead} is in unknown units {unit!r}")
-    return _UNIT_TO_MV[key]
+    return factor
 
 
 def _median(path: Path, series: Element, stored: tuple[str, ...], fs: float) -> np.ndarray | None:

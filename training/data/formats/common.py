@@ -31,6 +31,9 @@ MAX_XML_BYTES = 64 * 1024**2
 MAX_LEADS = 64
 MAX_TOTAL_SAMPLES = 2**28
 
+#: Millivolts per unit, keyed by the lower-cased unit with "u" for micro (µV, μV, uV, MICROVOLTS).
+_MV_PER_UNIT = {"nv": 1e-6, "uv": 1e-3, "mv": 1.0, "v": 1000.0, "microvolts": 1e-3, "millivolts": 1.0}
+
 #: The limb leads computed from I and II when a device stores only those two (Einthoven, Goldberger).
 LIMB_DERIVED = ("III", "aVR", "aVL", "aVF")
 
@@ -116,6 +119,12 @@ def optional_number(text: str | None) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def mv_per_unit(unit: str | None) -> float | None:
+    """Millivolts per one ``unit`` (any spelling of µV, mV, V, nV), or ``None`` for a non-voltage unit."""
+    key = (unit or "").strip().lower().replace("μ", "u").replace("µ", "u")
+    return _MV_PER_UNIT.get(key)
 
 
 # ---------------------------------------------------------------------------------------- XML

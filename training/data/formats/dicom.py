@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from training.data.formats.common import Decoded, canonical_leads, check_file, check_rate, check_shape, optional_number
+from training.data.formats.common import (Decoded, canonical_leads, check_file, check_rate, check_shape, mv_per_unit,
+                                          optional_number)
 from training.errors import RecordError
 
 NAME = "DICOM ECG"
 
-_UNIT_TO_MV = {"uv": 1e-3, "mv": 1.0, "v": 1000.0}
 _MEASUREMENTS = {
     "rr interval": "rr_ms", "pr interval": "pr_ms", "qrs duration": "qrs_ms", "qt interval": "qt_ms",
     "qtc interval": "qtc_ms", "p axis": "p_axis_deg", "qrs axis": "qrs_axis_deg", "t axis": "t_axis_deg",
@@ -91,10 +91,10 @@ def _channels(path: Path, group) -> tuple[tuple[str, ...], np.ndarray]:
         names.append(match.group(1) if match else (meaning.strip() or f"channel {i + 1}"))
         units = channel.get("ChannelSensitivityUnitsSequence")
         unit = str(units[0].get("CodeValue", "uV")) if units else "uV"
-        key = unit.strip().lower().replace("μ", "u").replace("µ", "u")
-        if key not in _UNIT_TO_MV:
+        factor = mv_per_unit(unit)
+        if factor is None:
             raise RecordError(path, f"channel {names[-1]} is in units {unit!r}, not a voltage")
-        factors.append(_UNIT_TO_MV[key])
+        factors.append(factor)
     return canonical_leads(path, names), np.asarray(factors)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.data.formats.common import Decoded, canonical_leads, check_file, check_rate, check_shape
+from training.data.formats.common import Decoded, canonical_leads, check_file, check_rate, check_shape, mv_per_unit
 from training.data.record import STANDARD_LEADS, canonical_lead_name
 from training.errors import RecordError
 
@@ -27,7 +27,6 @@ MAX_CHANNELS = 1024
 #: At most this many EDF+ annotations are kept as metadata.
 MAX_ANNOTATIONS = 10_000
 
-_UNIT_TO_MV = {"uv": 1e-3, "mv": 1.0, "v": 1000.0, "nv": 1e-6}
 _ECG_WORD = re.compile(r"\b(ECG|EKG)\b", re.IGNORECASE)
 _LEAD_PART = re.compile(r"^(?:ECG|EKG)?[\s_\-:]*(.*?)$", re.IGNORECASE)
 
@@ -95,12 +94,11 @@ def _ecg_channels(signals) -> tuple[list[tuple[str, object]], list[dict]]:
         label = signal.label.strip()
         is_ecg = bool(_ECG_WORD.search(label) or _ECG_WORD.search(signal.transducer_type or "")
                       or canonical_lead_name(label) in STANDARD_LEADS)
-        unit = (signal.physical_dimension or "").strip().lower().replace("μ", "u").replace("µ", "u")
         if label.endswith("Annotations"):
             continue
         if not is_ecg:
             ignored.append({"label": label, "reason": "not an ECG channel"})
-        elif unit not in _UNIT_TO_MV:
+        elif mv_per_unit(signal.physical_dimension) is None:
             ignored.append({"label": label, "reason": f"units {signal.physical_dimension!r} are not a voltage"})
         else:
             candidates.append(signal)
@@ -126,8 +124,7 @@ def _samples(path: Path, signals, n_samples: int) -> np.ndarray:
             raise RecordError(path, f"channel {signal.label}: samples cannot be read ({type(exc).__name__}: {exc})") from None
         if data.size < n_samples:
             raise RecordError(path, f"channel {signal.label} holds {data.size} samples, the header promises {n_samples}")
-        unit = signal.physical_dimension.strip().lower().replace("μ", "u").replace("µ", "u")
-        out[i] = data[:n_samples] * _UNIT_TO_MV[unit]
+        out[i] = data[:n_samples] * mv_per_unit(signal.physical_dimension)
     return out
 
 

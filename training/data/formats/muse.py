@@ -19,7 +19,7 @@ from xml.etree.ElementTree import Element
 import numpy as np
 
 from training.data.formats.common import (Decoded, canonical_leads, check_rate, check_shape, equal_lengths,
-                                          number, optional_number, parse_xml)
+                                          mv_per_unit, number, optional_number, parse_xml)
 from training.errors import RecordError
 
 NAME = "GE MUSE XML"
@@ -29,7 +29,6 @@ _MEASUREMENTS = {
     "VentricularRate": "hr_bpm", "PRInterval": "pr_ms", "QRSDuration": "qrs_ms", "QTInterval": "qt_ms",
     "QTCorrected": "qtc_ms", "PAxis": "p_axis_deg", "RAxis": "qrs_axis_deg", "TAxis": "t_axis_deg",
 }
-_UNIT_TO_MV = {"MICROVOLTS": 1e-3, "MILLIVOLTS": 1.0}
 
 
 def sniff(head: bytes) -> bool:
@@ -91,10 +90,11 @@ def _samples(path: Path, waveform: Element, stored: tuple[str, ...], n_samples: 
         if expected_crc is not None and zlib.crc32(data) != int(expected_crc):
             raise RecordError(path, f"lead {name}: the waveform's CRC-32 does not match: the samples are corrupt")
         per_bit = number(path, lead.findtext("LeadAmplitudeUnitsPerBit"), f"amplitude per bit of lead {name}")
-        units = (lead.findtext("LeadAmplitudeUnits") or "MICROVOLTS").strip().upper()
-        if units not in _UNIT_TO_MV:
+        units = (lead.findtext("LeadAmplitudeUnits") or "MICROVOLTS").strip()
+        factor = mv_per_unit(units)
+        if factor is None:
             raise RecordError(path, f"lead {name} is in unknown units {units!r}")
-        out[i] = raw * per_bit * _UNIT_TO_MV[units]
+        out[i] = raw * per_bit * factor
     return out
 
 
