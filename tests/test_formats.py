@@ -235,6 +235,21 @@ def _xli_cut(philips: bytes, prefix: str = "") -> bytes:
     return (text[:match.end(1)] + data + text[match.end(2):]).encode("utf-16")
 
 
+def _scp_patched(scp: bytes, section_index: int, offset: int, value: bytes) -> bytes:
+    """The SCP file with bytes of one section's data changed and every CRC recomputed: a valid file
+    that uses a feature the decoder does not support."""
+    import binascii
+    import struct
+
+    data = bytearray(scp)
+    start = section_index - 1
+    length = struct.unpack_from("<I", data, start + 4)[0]
+    data[start + 16 + offset:start + 16 + offset + len(value)] = value
+    struct.pack_into("<H", data, start, binascii.crc_hqx(bytes(data[start + 2:start + length]), 0xFFFF))
+    struct.pack_into("<H", data, 0, binascii.crc_hqx(bytes(data[2:]), 0xFFFF))
+    return bytes(data)
+
+
 def _hostile_files(vendor: Path, tmp: Path) -> list[tuple[str, Path, str]]:
     """(case, file, words the reason must contain) — each made from a real file."""
     muse = _muse_text(vendor)
@@ -273,6 +288,11 @@ def _hostile_files(vendor: Path, tmp: Path) -> list[tuple[str, Path, str]]:
         ("empty file", "empty.xml", b"", "empty"),
         ("SCP with a flipped byte", "flip.scp", scp[:5000] + bytes([scp[5000] ^ 0xFF]) + scp[5001:], "corrupt"),
         ("truncated SCP", "cut.scp", scp[:20000], "truncated"),
+        # Example.scp's section table puts section 3 (lead definitions) at byte 329 and section 2 at 311
+        ("SCP with reference-beat subtraction", "refbeat.scp", _scp_patched(scp, 329, 1, bytes([scp[329 - 1 + 17] | 1])),
+         "reference-beat subtraction is recognised but not supported"),
+        ("SCP with its own Huffman tables", "huffman.scp", _scp_patched(scp, 311, 0, b"\x01\x00"),
+         "own Huffman tables is recognised but not supported"),
         ("DICOM cut short", "cut.dcm", dicom[: len(dicom) // 2], "cut short"),
         ("EDF cut short", "cut.edf", edf[: len(edf) // 2], "truncated: it holds 299 of the 600 data records"),
     ]
