@@ -8,40 +8,19 @@ extension-less DICOM file is still found. WFDB records (``.hea``/``.dat``/``.mat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from training.data.formats import aecg, dicom, edf, muse, philips, scp
-from training.data.formats.common import Decoded, to_info, to_record
+from training.data.formats import aecg, dicom, edf, muse, philips, scp  # noqa: F401 - each registers its format
+from training.data.formats.common import to_info, to_record
+from training.data.formats.registry import FORMATS, Format
 from training.data.record import Record, RecordInfo
 from training.errors import RecordError
 
 #: How much of a file is read to recognise its format.
 HEAD_BYTES = 4096
 
-
-@dataclass(frozen=True)
-class Format:
-    """One readable format: how it is recognised and how it decodes."""
-
-    name: str
-    suffixes: tuple[str, ...]
-    sniff: Callable[[bytes], bool]
-    decode: Callable[[Path], Decoded]
-
-
-FORMATS: tuple[Format, ...] = (
-    Format(muse.NAME, (".xml",), muse.sniff, muse.decode),
-    Format(philips.NAME, (".xml",), philips.sniff, philips.decode),
-    Format(aecg.NAME, (".xml",), aecg.sniff, aecg.decode),
-    Format(dicom.NAME, (".dcm", ".dicom", ""), dicom.sniff, dicom.decode),
-    Format("EDF/EDF+/BDF", (".edf", ".bdf", ".rec"), edf.sniff, edf.decode),
-    Format(scp.NAME, (".scp",), scp.sniff, scp.decode),
-)
-
 #: Every extension a hospital-format file may have (lower case, with the dot).
-SUFFIXES: tuple[str, ...] = tuple(sorted({s for f in FORMATS for s in f.suffixes if s}))
+SUFFIXES: tuple[str, ...] = tuple(sorted({s for f in FORMATS.values() for s in f.suffixes if s}))
 
 
 def handles(path: str | Path) -> bool:
@@ -56,7 +35,7 @@ def handles(path: str | Path) -> bool:
 def find_format(path: Path) -> Format:
     """The format of ``path`` by extension and content; RecordError when none matches."""
     suffix = path.suffix.lower()
-    candidates = [f for f in FORMATS if suffix in f.suffixes]
+    candidates = [f for f in FORMATS.values() if suffix in f.suffixes]
     if not path.is_file():
         raise RecordError(path, "file not found")
     try:
@@ -100,6 +79,6 @@ def _guarded(path: Path, read):
 def file_dialog_filter() -> str:
     """A Qt file-dialog filter listing every readable record file, WFDB first."""
     patterns = ["*.hea", "*.dat", "*.mat", *(f"*{s}" for s in SUFFIXES)]
-    per_format = [f"{f.name} ({' '.join('*' + s for s in f.suffixes if s)})" for f in FORMATS]
+    per_format = [f"{f.name} ({' '.join('*' + s for s in f.suffixes if s)})" for f in FORMATS.values()]
     return ";;".join([f"ECG records ({' '.join(patterns)})", "WFDB / PhysioNet (*.hea *.dat *.mat)",
                       *dict.fromkeys(per_format), "All files (*)"])

@@ -18,6 +18,7 @@ import numpy as np
 
 from training.data.formats.common import (Decoded, canonical_leads, check_rate, check_shape, equal_lengths,
                                           mv_per_unit, number, optional_number, parse_xml)
+from training.data.formats.registry import register_format
 from training.errors import RecordError
 
 NAME = "HL7 aECG"
@@ -38,6 +39,7 @@ def sniff(head: bytes) -> bool:
     return b"AnnotatedECG" in head and b"urn:hl7-org:v3" in head
 
 
+@register_format(NAME, (".xml",), sniff)
 def decode(path: Path) -> Decoded:
     root = parse_xml(path)
     if root.tag != f"{H}AnnotatedECG":

@@ -17,6 +17,7 @@ import numpy as np
 
 from training.data.formats.common import (Decoded, canonical_leads, check_file, check_rate, check_shape, mv_per_unit,
                                           optional_number)
+from training.data.formats.registry import register_format
 from training.errors import RecordError
 
 NAME = "DICOM ECG"
@@ -33,6 +34,7 @@ def sniff(head: bytes) -> bool:
     return len(head) >= 132 and head[128:132] == b"DICM"
 
 
+@register_format(NAME, (".dcm", ".dicom", ""), sniff)
 def decode(path: Path) -> Decoded:
     import pydicom
     from pydicom.errors import InvalidDicomError

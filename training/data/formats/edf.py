@@ -19,6 +19,7 @@ import numpy as np
 
 from training.data.formats.common import Decoded, canonical_leads, check_file, check_rate, check_shape, mv_per_unit
 from training.data.record import STANDARD_LEADS, canonical_lead_name
+from training.data.formats.registry import register_format
 from training.errors import RecordError
 
 NAME = "EDF"
@@ -35,6 +36,7 @@ def sniff(head: bytes) -> bool:
     return len(head) >= 256 and (head[:8] == b"0       " or head[:8] == b"\xffBIOSEMI")
 
 
+@register_format("EDF/EDF+/BDF", (".edf", ".bdf", ".rec"), sniff)
 def decode(path: Path) -> Decoded:
     import edfio
 

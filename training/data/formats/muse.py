@@ -20,6 +20,7 @@ import numpy as np
 
 from training.data.formats.common import (Decoded, canonical_leads, check_rate, check_shape, equal_lengths,
                                           mv_per_unit, number, optional_number, parse_xml)
+from training.data.formats.registry import register_format
 from training.errors import RecordError
 
 NAME = "GE MUSE XML"
@@ -35,6 +36,7 @@ def sniff(head: bytes) -> bool:
     return b"<RestingECG" in head
 
 
+@register_format(NAME, (".xml",), sniff)
 def decode(path: Path) -> Decoded:
     root = parse_xml(path)
     if root.tag != "RestingECG":

@@ -22,6 +22,7 @@ import numpy as np
 
 from training.data.formats.common import (Decoded, canonical_leads, check_file, check_rate, check_shape,
                                           number, optional_number, parse_xml, MAX_XML_BYTES)
+from training.data.formats.registry import register_format
 from training.errors import RecordError
 
 NAME = "Philips Sierra XML"
@@ -46,6 +47,7 @@ def sniff(head: bytes) -> bool:
     return False
 
 
+@register_format(NAME, (".xml",), sniff)
 def decode(path: Path) -> Decoded:
     root = parse_xml(path)
     if _local(root.tag) != "restingecgdata":

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from training.data.formats.common import Decoded, check_file, check_rate, check_shape, MAX_XML_BYTES
+from training.data.formats.registry import register_format
 from training.errors import RecordError
 
 NAME = "SCP-ECG"
@@ -34,6 +35,7 @@ def sniff(head: bytes) -> bool:
     return len(head) >= 22 and head[16:22] == b"SCPECG"
 
 
+@register_format(NAME, (".scp",), sniff)
 def decode(path: Path) -> Decoded:
     check_file(path, MAX_XML_BYTES)
     data = path.read_bytes()
