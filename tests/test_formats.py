@@ -197,6 +197,12 @@ def test_a_bdf_file_reads_its_24_bit_ecg(tmp_path):
     record = read_record(path)
     assert record.source_format == "BDF" and record.fs == 500.0 and record.leads[:2] == ("I", "II")
     np.testing.assert_allclose(record.lead("I"), wave / 1000, atol=1e-5)
+    data = bytearray(path.read_bytes())
+    data[236:244] = b"99999999"  # records declared: checked before edfio reads (and allocates) the samples
+    huge = tmp_path / "huge.bdf"
+    huge.write_bytes(bytes(data))
+    with pytest.raises(RecordError, match="more than ECG Studio reads"):
+        read_record(huge)
 
 
 def test_xml_files_are_told_apart_by_content_and_an_extensionless_dicom_is_found(vendor, tmp_path):

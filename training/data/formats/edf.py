@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from training.data.formats.common import Decoded, canonical_leads, check_file, check_rate, check_shape, mv_per_unit
+from training.data.formats.common import (MAX_TOTAL_SAMPLES, Decoded, canonical_leads, check_file, check_rate, check_shape,
+                                          mv_per_unit)
 from training.data.record import STANDARD_LEADS, canonical_lead_name
 from training.data.formats.registry import register_format
 from training.errors import RecordError
@@ -54,6 +55,8 @@ def decode(path: Path) -> Decoded:
         declared = int(head[236:244].decode("ascii").strip())
     except (ValueError, UnicodeDecodeError):
         declared = -1  # "-1" (unknown, while recording) is allowed by the standard
+    if bdf:  # edfio reads BDF samples eagerly (no memory map): refuse an oversized file from its header first
+        _check_bdf_size(path, n_channels, declared)
     try:
         with warnings.catch_warnings():  # edfio warns, and silently shortens, on a truncated file: checked below
             warnings.simplefilter("ignore")
@@ -81,6 +84,21 @@ def decode(path: Path) -> Decoded:
         samples=lambda: _samples(path, signals, n_samples), start=_start(edf), sex=_sex(edf),
         device=_equipment(edf),
         metadata={"ignored_channels": ignored, "annotations": _annotations(edf)})
+
+
+def _check_bdf_size(path: Path, n_channels: int, declared_records: int) -> None:
+    """Total samples from the header (records × samples per record, all channels) within the limit."""
+    with path.open("rb") as fh:
+        fh.seek(256 + n_channels * 216)
+        field = fh.read(8 * n_channels)
+    try:
+        per_record = sum(int(field[8 * i:8 * i + 8].decode("ascii").strip()) for i in range(n_channels))
+    except (ValueError, UnicodeDecodeError):
+        raise RecordError(path, "the BDF header is malformed (samples per record unreadable)") from None
+    records = declared_records if declared_records > 0 else path.stat().st_size // max(3 * per_record, 1)
+    if per_record <= 0 or records * per_record > MAX_TOTAL_SAMPLES:
+        raise RecordError(path, f"the BDF file declares {records} × {per_record} samples, more than ECG Studio "
+                                f"reads ({MAX_TOTAL_SAMPLES} in all)")
 
 
 def _lead_name(label: str) -> str:
