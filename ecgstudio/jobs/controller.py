@@ -48,10 +48,11 @@ class JobsController(QObject):
         window.installEventFilter(self)
 
     def open_dialog(self, spec: JobSpec | None = None) -> JobDialog:
-        """Show the job form (prefilled from ``spec``); a valid "Start" submits the job."""
+        """Show the job form (prefilled from ``spec``, else the last job started); a valid "Start" submits it."""
         models = [(getattr(m, "name", Path(str(getattr(m, "path", m))).stem), str(getattr(m, "path", m)))
                   for m in (self.library.models() if self.library is not None else [])]
-        self.dialog = JobDialog(self.window, models, lambda: len(labelled_records(self.db)), self.devices, spec)
+        self.dialog = JobDialog(self.window, models, lambda: len(labelled_records(self.db)), self.devices, spec,
+                                self.window.settings)
         self.dialog.submitted.connect(self.submit)
         self.dialog.open()
         return self.dialog

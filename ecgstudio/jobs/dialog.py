@@ -3,6 +3,11 @@
 Nothing starts until :func:`validate_spec` finds no problem; each problem is shown under its field.
 Values the form does not show (a preset's band-pass, options of a retried job) are kept from the config
 the dialog was opened with, so opening and accepting never loses part of a recipe.
+
+A fine-tune inherits its architecture and input contract (rate, leads, window, band-pass, normalisation)
+from the parent model's card: those fields show the parent's values and are locked, so a researcher
+picks only the parent, the data, the label set, head-only or full, epochs and learning rate. The last
+job started is remembered in the settings and fills the form the next time it opens.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import copy
 from typing import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
                                QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
@@ -19,8 +24,11 @@ from ecgstudio.jobs.fields import ERROR_STYLE, ChecklistBox, Field, LeadsBox, ro
 from ecgstudio.jobs.presets import PRESETS, apply_preset
 from ecgstudio.jobs.spec import ANNOTATIONS, FIT, FOLDER, HPO, JobSpec, validate_spec
 from training.augment import augmentation_names
+from training.checkpoint import ModelCard, load_card
 from training.config import RunConfig
 from training.data.labels import label_set_names
+from training.errors import ECGError
+from training.finetune_contract import inherit_parent
 from training.losses import loss_names
 from training.metrics import HIGHER_IS_BETTER
 from training.models import model_names
@@ -29,6 +37,17 @@ from training.signal.normalize import NORMALIZATIONS
 #: (label shown, data source, engine data kind)
 SOURCES = (("PTB-XL folder", FOLDER, "ptbxl"), ("CinC-style folder (.hea with #Dx)", FOLDER, "cinc"),
            ("Records labelled in this library", ANNOTATIONS, "auto"))
+#: QSettings key of the last job started from the dialog (a JobSpec as JSON)
+LAST_JOB_KEY = "jobs/last_spec"
+
+
+def remembered_spec(settings: QSettings | None) -> JobSpec | None:
+    """The job last started from the dialog, or None (never saved, or unreadable: the defaults apply)."""
+    text = settings.value(LAST_JOB_KEY, "") if settings is not None else ""
+    try:
+        return JobSpec.from_json(str(text)) if text else None
+    except (ValueError, TypeError):
+        return None
 
 
 class JobDialog(QDialog):
@@ -37,11 +56,14 @@ class JobDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None, models: list[tuple[str, str]] = (),
                  annotated_records: Callable[[], int] = lambda: 0, devices: list[tuple[str, str]] = (),
-                 spec: JobSpec | None = None):
+                 spec: JobSpec | None = None, settings: QSettings | None = None):
         super().__init__(parent)
         self.setWindowTitle("Train / fine-tune a model")
         self._annotated_records = annotated_records
+        self._settings = settings
+        spec = spec or remembered_spec(settings)
         self._base = spec.config if spec else RunConfig(name="ecg-model").to_dict()
+        self._cards: dict[str, ModelCard | None] = {}
         self.fields: dict[str, Field] = {}
         self._build(models, [("auto (GPU if present)", "auto"), ("CPU", "cpu"), *devices])
         self.set_spec(spec or JobSpec(self._base))
@@ -83,6 +105,10 @@ class JobDialog(QDialog):
         self.mode.addItem("full network", "full")
         self.backbone_scale = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, decimals=3, value=0.1)
         self.finetune.toggled.connect(self._finetune_changed)
+        self.parent_model.currentTextChanged.connect(lambda _t: self._parent_changed())
+        self.label_set.currentTextChanged.connect(lambda _t: self._parent_changed())
+        self.inherited = QLabel(wordWrap=True)
+        self.inherited.setStyleSheet("color: #52606d; font-size: 11px;")
 
         self.epochs = QSpinBox(minimum=1, maximum=10_000)
         self.batch = QSpinBox(minimum=1, maximum=4096)
@@ -115,7 +141,8 @@ class JobDialog(QDialog):
         model = self._group("Model", [
             ("Architecture", "model.name", self.arch), ("Width", "model.options", self.width),
             ("", "finetune", self.finetune), ("Pretrained", "finetune.parent", self.parent_model),
-            ("Fine-tune", "finetune.mode", row(self.mode, QLabel("backbone LR ×"), self.backbone_scale))])
+            ("Fine-tune", "finetune.mode", row(self.mode, QLabel("backbone LR ×"), self.backbone_scale)),
+            ("", "finetune.inherited", self.inherited)])
         train = self._group("Training", [
             ("Epochs", "train.epochs", self.epochs), ("Batch size", "train.batch_size", self.batch),
             ("Learning rate", "optim.lr", self.lr), ("Loss", "loss.name", self.loss),
@@ -185,6 +212,7 @@ class JobDialog(QDialog):
         self.lr.setText(f"{c.get('optim', {}).get('lr', 1e-3):g}")
         self.loss.setCurrentText(c.get("loss", {}).get("name", "focal"))
         self.augment.set_checked([a.get("name") for a in c.get("augment", [])])
+        self._parent_changed()
 
     def spec(self) -> JobSpec:
         """The job the form describes now (not yet validated)."""
@@ -212,6 +240,9 @@ class JobDialog(QDialog):
             listed = self.parent_model.findText(text)  # a library model shows its name; its data is the path
             c["finetune"] = {"parent": self.parent_model.itemData(listed) if listed >= 0 else text,
                              "mode": self.mode.currentData(), "backbone_lr_scale": self.backbone_scale.value()}
+            card = self._parent_card()
+            if card is not None:  # unreadable: validation names the parent's problem
+                c = inherit_parent(c, card)
         title = f"{'HPO' if self.kind.currentData() == HPO else 'Train'} {c['name']} ({c['model']['name']})"
         return JobSpec(c, self.kind.currentData(), source, self.trials.value(), self.storage.text().strip(), title)
 
@@ -241,7 +272,10 @@ class JobDialog(QDialog):
 
     def accept(self) -> None:
         if self.validate():
-            self.submitted.emit(self.spec())
+            spec = self.spec()
+            if self._settings is not None:
+                self._settings.setValue(LAST_JOB_KEY, spec.to_json())
+            self.submitted.emit(spec)
             super().accept()
 
     # ------------------------------------------------------------------ reactions
@@ -259,6 +293,53 @@ class JobDialog(QDialog):
     def _finetune_changed(self, on: bool) -> None:
         for key in ("finetune.parent", "finetune.mode"):
             self.fields[key].setEnabled(on)
+        self._parent_changed()
+
+    def _parent_path(self) -> str:
+        text = self.parent_model.currentText().strip()
+        listed = self.parent_model.findText(text)
+        return str(self.parent_model.itemData(listed)) if listed >= 0 else text
+
+    def _parent_card(self) -> ModelCard | None:
+        """The chosen parent's card (read once per path), or None when there is none or it is unreadable."""
+        path = self._parent_path() if self.finetune.isChecked() else ""
+        if not path:
+            return None
+        if path not in self._cards:
+            try:
+                self._cards[path] = load_card(path)
+            except ECGError:
+                self._cards[path] = None
+        return self._cards[path]
+
+    def _parent_changed(self) -> None:
+        """Show the parent's architecture and input contract in the fields it fixes, and lock them."""
+        card = self._parent_card()
+        for key in ("model.name", "model.options", "data.fs", "data.seconds", "data.leads", "data.normalization"):
+            self.fields[key].setEnabled(card is None)
+        self.fields["finetune.inherited"].setVisible(self.finetune.isChecked())
+        if card is None:
+            self.inherited.setText("Choose the trained model to start from; its architecture and input "
+                                   "settings are taken from it." if self.finetune.isChecked() else "")
+            return
+        self.arch.setCurrentText(card.architecture)
+        self.width.setValue(int(card.model_options.get("width", 0)))
+        self.fs.setValue(float(card.fs))
+        self.seconds.setValue(card.input_length / float(card.fs))
+        self.leads.set_leads(list(card.leads))
+        config = inherit_parent({}, card)
+        self.normalization.setCurrentText(config["data"]["normalization"])
+        options = ", ".join(f"{k} {v:g}" if isinstance(v, (int, float)) else f"{k} {v}"
+                            for k, v in card.model_options.items()) or "default options"
+        band = config["data"]["band"]
+        text = (f"From the parent: {card.architecture} ({options}), {card.fs:g} Hz, "
+                f"{card.input_length / card.fs:g} s, {len(card.leads)} leads, "
+                f"{f'{band[0]:g}–{band[1]:g} Hz' if band else 'no band-pass'}, {config['data']['normalization']}.")
+        parent_labels = card.label_set.get("name")
+        if parent_labels != self.label_set.currentText():
+            text += (f" The parent predicts {parent_labels}; a new head is built for "
+                     f"{self.label_set.currentText()}.")
+        self.inherited.setText(text)
 
     def _browse_data(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Dataset folder", self.path.text())

@@ -22,23 +22,9 @@ from torch import nn
 from training.checkpoint import ModelCard, load_model
 from training.config import FinetuneConfig, RunConfig
 from training.errors import ConfigError
+from training.finetune_contract import parent_contract
 from training.fit.optim import build_optimizer
 from training.models import ECGModel
-
-
-def parent_contract(card: ModelCard) -> dict[str, Any]:
-    """The config values a fine-tuned model must share with its parent, by config key."""
-    steps = {step["step"]: step for step in card.preprocessing.get("steps", [])}
-    band = [steps["bandpass"]["low"], steps["bandpass"]["high"]] if "bandpass" in steps else []
-    return {
-        "model.name": card.architecture,
-        "model.options": dict(card.model_options),
-        "data.fs": float(card.fs),
-        "data.leads": list(card.leads),
-        "data.seconds": card.input_length,
-        "data.normalization": steps["normalize"]["method"] if "normalize" in steps else "none",
-        "data.band": [float(b) for b in band],
-    }
 
 
 def _config_values(config: RunConfig) -> dict[str, Any]:
