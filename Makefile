@@ -38,7 +38,7 @@ model: $(STAMP)
 
 ## results: retrain the models of docs/RESULTS.md on the PTB-XL slice and rewrite it (about 20 min on 2 cores)
 results: $(STAMP)
-	nice $(BIN)/python -m training results --out docs/RESULTS.md
+	nice $(BIN)/python -m experiments results --out docs/RESULTS.md
 
 ## screenshots: save PNGs of the main views on the bundled samples to docs/screenshots/
 screenshots: $(STAMP)

@@ -16,7 +16,7 @@ from training.fit.device import seed_everything
 from training.fit.run import build_run_model
 from training.fit.trainer import Trainer
 from training.losses import build_loss
-from training.results import ARCHITECTURES, CONFIG_DIR
+from experiments.results import ARCHITECTURES, CONFIG_DIR
 
 
 def _one_epoch(arch: str) -> tuple[float, float, int, int]:

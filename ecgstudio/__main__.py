@@ -12,8 +12,7 @@ import multiprocessing
 import sys
 from pathlib import Path
 
-#: The hidden argument with which a frozen (PyInstaller) app runs the engine instead of the window.
-ENGINE_FLAG = "--engine"
+from ecgstudio.engine_entry import ENGINE_FLAG
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,11 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("ECG Studio")
     app.setOrganizationName("ECG Studio")
     window = MainWindow()
-    annotations = attach_annotations(window)
+    # each feature plugs in through the host interface and the shared context (ecgstudio.host)
+    attach_annotations(window)
     inference = attach_inference(window)
-    library_db = annotations.store.db if annotations else None
-    attach_jobs(window, library_db, inference.library)
-    attach_pe(window, library_db, inference, inference.library)
+    attach_jobs(window)
+    attach_pe(window, inference=inference)
     window.show()
     window.open_initial(args.path)
     return app.exec()

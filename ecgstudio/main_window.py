@@ -1,22 +1,31 @@
-"""The main window: record library (left), ECG paper view (centre), annotation panel (right).
+"""The main window: record library (left), ECG paper view (centre), feature panels (right, bottom).
 
-The window wires the pieces together and talks to the engine: it reads the selected record, hands
-it to the view, detects its R peaks in the background and exports. A record that fails to load is
-marked in the library, its reason replaces the sheet, and the window stays usable.
+The window lays out the views, opens records and exports; features (annotations, models, PE, jobs...)
+plug in through the small host interface it implements (:mod:`ecgstudio.host`: add a panel, a menu,
+a report section, a status widget) and share state through its :class:`~ecgstudio.context.AppContext`.
+
+A selected record is read and fingerprinted on a worker thread (a 24-hour Holter must not freeze the
+window); the fingerprint is computed once and shared through :attr:`AppContext.record`. R peaks are
+detected in the background after the first paint. A record that fails to load is marked in the
+library, its reason replaces the sheet, every feature is told no record is open, and the window stays
+usable.
 """
 
 from __future__ import annotations
 
 from html import escape
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
 
+from ecgstudio.annotations.keys import record_key as content_key
+from ecgstudio.context import AppContext, OpenRecord
 from ecgstudio.export import ReportAnnotation, write_ecg_report
+from ecgstudio.identity_widgets import IdentityStatus
 from ecgstudio.library import LibraryEntry, LibraryPanel, record_key
 from ecgstudio.paths import samples_dir
 from ecgstudio.plot import EcgView
@@ -54,22 +63,33 @@ def record_header_html(record: Record, entry: LibraryEntry | None) -> str:
     return " · ".join(p for p in parts if p) + (f"<br><small>{source}</small>" if source else "")
 
 
+def _read(entry: LibraryEntry) -> tuple[Record, str]:
+    """Worker thread: the record and its content fingerprint (one pass over the samples each)."""
+    if entry.error:
+        raise RecordError(entry.path, entry.error)
+    record = read_record(entry.path)
+    return record, content_key(record)
+
+
 class MainWindow(QMainWindow):
-    #: (record key, the Record now shown — a RecordInfo): connect ``AnnotationPanel.set_record`` here.
+    """The window, and the :class:`~ecgstudio.host.Host` that features plug into."""
+
+    #: (record list key, the Record now shown) after a record opened; see also ``context.recordChanged``
     recordOpened = Signal(str, object)
 
-    def __init__(self, settings: QSettings | None = None) -> None:
+    def __init__(self, settings: QSettings | None = None, context: AppContext | None = None) -> None:
         super().__init__()
-        self.settings = settings if settings is not None else QSettings()
+        self.context = context if context is not None else AppContext(settings, self)
+        self.settings = self.context.settings
         self.setWindowTitle("ECG Studio")
         self.resize(1500, 920)
         self.record: Record | None = None
         self.entry: LibraryEntry | None = None
         self.peaks: np.ndarray | None = None
         self._beat_task: Task | None = None
-        #: Integration point: returns the current record's annotations for the PDF report as
-        #: ``(label, lead or None, t0, t1, author)`` tuples. Set by whoever attaches the annotation panel.
-        self.report_annotations: Callable[[], list[ReportAnnotation]] = lambda: []
+        self._open_task: Task | None = None
+        self._panels: dict[str, QDockWidget] = {}
+        self._report_sections: dict[str, Callable[[], Any]] = {}
 
         self.view = EcgView()
         self.record_header = QLabel(textFormat=Qt.RichText, wordWrap=True)
@@ -84,33 +104,63 @@ class MainWindow(QMainWindow):
         self.controls = ViewControls(self.view, self)
         self.addToolBar(self.controls.toolbar)
         self.library = LibraryPanel()
-        self.library_dock = self._dock("Records", "libraryDock", self.library, Qt.LeftDockWidgetArea)
-        # --- ANNOTATION PANEL SLOT -------------------------------------------------------------
-        # The annotation side panel (ecgstudio.annotations.AnnotationPanel) goes in this dock via
-        # set_annotation_panel(); see that method for the signals to connect.
-        placeholder = QLabel("The annotation panel appears here.", alignment=Qt.AlignCenter, wordWrap=True)
-        placeholder.setStyleSheet("color: #777; padding: 12px;")
-        self.annotation_dock = self._dock("Annotations", "annotationDock", placeholder, Qt.RightDockWidgetArea)
-        self.resizeDocks([self.library_dock, self.annotation_dock], [400, 260], Qt.Horizontal)
+        self._build_menus()
+        self.library_dock = self.add_panel("Records", "libraryDock", self.library, Qt.LeftDockWidgetArea)
+        self.resizeDocks([self.library_dock], [400], Qt.Horizontal)
 
         self.record_status = QLabel()
         self.scale_status = QLabel()
+        self.identity_status = IdentityStatus(self.context.identity)
         self.statusBar().addWidget(self.record_status, 1)
         self.statusBar().addPermanentWidget(self.scale_status)
-        self._build_menus()
+        self.statusBar().addPermanentWidget(self.identity_status)
 
         self.library.recordSelected.connect(self.open_entry)
         self.view.viewChanged.connect(self._update_scale_status)
         self.view.caliperMeasured.connect(self._show_measurement)
         self._restore()
 
-    # ------------------------------------------------------------------ integration
-    def set_annotation_panel(self, panel: QWidget) -> None:
-        """Put the annotation panel in the right dock. The integrator then connects:
-        ``recordOpened(key, info) -> panel.set_record``, the panel's marks signal ->
-        ``view.set_marks``, ``view.intervalDrawn(lead, t0, t1)`` -> the panel, and sets
-        ``report_annotations`` and ``library.set_annotation_status(key, text)``."""
-        self.annotation_dock.setWidget(panel)
+    # ------------------------------------------------------------------ host interface (ecgstudio.host)
+    def add_panel(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea = Qt.RightDockWidgetArea,
+                  beside: str | None = None) -> QDockWidget:
+        """A dock named ``name`` (its saved place is restored), listed in View; tabbed with ``beside``."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        if not self.restoreDockWidget(dock):  # True: placed where the last session's saved layout had it
+            self.addDockWidget(area, dock)
+            if beside in self._panels:
+                self.tabifyDockWidget(self._panels[beside], dock)
+                self._panels[beside].raise_()
+        self._panels[name] = dock
+        self._view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def panel(self, name: str) -> QDockWidget | None:
+        return self._panels.get(name)
+
+    def menu(self, title: str) -> QMenu:
+        """The menu-bar menu titled ``title`` ("&Model"), created the first time it is asked for."""
+        plain = title.replace("&", "")
+        for action in self.menuBar().actions():
+            if action.menu() is not None and action.text().replace("&", "") == plain:
+                return action.menu()
+        return self.menuBar().addMenu(title)
+
+    def add_report_section(self, name: str, provider: Callable[[], Any]) -> None:
+        """``provider()`` supplies the report's ``name`` section (``"annotations"``: ReportAnnotation rows)."""
+        self._report_sections[name] = provider
+
+    def add_status_widget(self, widget: QWidget) -> None:
+        self.statusBar().insertPermanentWidget(0, widget)
+
+    def show_status(self, text: str, timeout_ms: int = 8000) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def report_section(self, name: str) -> Any:
+        """What the ``name`` section's provider gives now (``[]`` when no feature registered one)."""
+        provider = self._report_sections.get(name)
+        return provider() if provider is not None else []
 
     # ------------------------------------------------------------------ opening
     def open_initial(self, path: Path | None) -> None:
@@ -138,32 +188,49 @@ class MainWindow(QMainWindow):
         self.library.open_path(path, select_key)
 
     def open_entry(self, entry: LibraryEntry) -> None:
-        """Read and show one library record; a failure is shown, never raised."""
+        """Read and show one library record on a worker thread; a failure is shown, never raised."""
         self.entry, self.peaks = entry, None
-        if self._beat_task is not None:
-            self._beat_task.cancel()
-            self._beat_task = None
+        for task in (self._beat_task, self._open_task):
+            if task is not None:
+                task.cancel()
+        self._beat_task = None
         self.settings.setValue("library/record", entry.key)
-        try:
-            if entry.error:
-                raise RecordError(entry.path, entry.error)
-            record = read_record(entry.path)
-        except RecordError as exc:
-            self._show_failure(entry, exc.reason, exc.path)
-            return
-        except Exception as exc:  # anything a reader did not anticipate is still the record's fault
-            self._show_failure(entry, f"{type(exc).__name__}: {exc}", entry.path)
-            return
+        self.record_status.setText(f"Opening {entry.name}…")
+        task = Task(lambda _task: _read(entry))
+        task.done.connect(lambda result: self._opened(task, entry, *result))
+        task.failed.connect(lambda exc: self._open_failed(task, entry, exc))
+        self._open_task = task.start()
+
+    @property
+    def loading(self) -> bool:
+        """True while a selected record is still being read."""
+        return self._open_task is not None
+
+    def _opened(self, task: Task, entry: LibraryEntry, record: Record, key: str) -> None:
+        if task is not self._open_task:
+            return  # another record was selected meanwhile
+        self._open_task = None
         self.record = record
         self.view.set_record(record)
         self.controls.record_changed(record)
         self.record_header.setText(record_header_html(record, entry))
         self._update_record_status()
+        self.context.set_record(OpenRecord(entry.key, key, record, entry))
         self.recordOpened.emit(entry.key, record)
         self._detect_beats(record)
 
+    def _open_failed(self, task: Task, entry: LibraryEntry, exc: BaseException) -> None:
+        if task is not self._open_task:
+            return
+        self._open_task = None
+        if isinstance(exc, RecordError):
+            self._show_failure(entry, exc.reason, exc.path)
+        else:  # anything a reader did not anticipate is still the record's fault
+            self._show_failure(entry, f"{type(exc).__name__}: {exc}", entry.path)
+
     def _show_failure(self, entry: LibraryEntry, reason: str, path: Path) -> None:
         self.record = None
+        self.context.set_record(None)
         self.library.mark_error(entry.key, reason)
         self.controls.record_changed(None)
         self.view.show_message(f"Cannot open {entry.name}\n\n{reason}\n\n{path}")
@@ -194,15 +261,15 @@ class MainWindow(QMainWindow):
         return self.view.export_png(path)
 
     def export_pdf(self, path: str | Path, annotations: list[ReportAnnotation] | None = None) -> Path | None:
-        """The one-page report of the current record and page; ``annotations`` default to what
-        ``report_annotations`` provides."""
+        """The one-page report of the current record and page; ``annotations`` default to what the
+        ``"annotations"`` report section provides."""
         if self.record is None:
             return None
         rate = mean_heart_rate(self.peaks, self.record.fs) if self.peaks is not None else None
         filtered = self.view.showing_filtered
         return write_ecg_report(
             path, self.record, diagnoses=self.entry.diagnoses if self.entry else (),
-            annotations=self.report_annotations() if annotations is None else annotations, heart_rate=rate,
+            annotations=self.report_section("annotations") if annotations is None else annotations, heart_rate=rate,
             page_start=self.view.visible_range()[0], signal=self.view.displayed_signal(),
             filter_note=f"display filter {describe_band()}" if filtered else "", speed=self.view.speed,
             gain=self.view.gain)
@@ -263,13 +330,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Caliper: {measurement.text()}")
 
     # ------------------------------------------------------------------ construction
-    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        return dock
-
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction("Open &folder…", QKeySequence.Open, lambda: self._ask_open(folder=True))
@@ -292,8 +352,7 @@ class MainWindow(QMainWindow):
         for action in (*controls.layout_actions.values(), controls.filter, *controls.tool_actions.values()):
             view_menu.addAction(action)
         view_menu.addSeparator()
-        view_menu.addAction(self.library_dock.toggleViewAction())
-        view_menu.addAction(self.annotation_dock.toggleViewAction())
+        self._view_menu = view_menu  # panels add their show/hide entry here (add_panel)
 
     # ------------------------------------------------------------------ settings
     def _restore(self) -> None:
@@ -310,8 +369,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/state", self.saveState())
         self.controls.save(self.settings)
         self.settings.sync()
-        if self._beat_task is not None:
-            self._beat_task.cancel()
+        for task in (self._beat_task, self._open_task):
+            if task is not None:
+                task.cancel()
         self.library.cancel_scan()
         self.view.source.cancel()
         wait_for_background_work(3000)

@@ -132,7 +132,8 @@ class Smoke:
     def training_job(self) -> str:
         """A real job through the job manager, cancelled after its first training step."""
         from ecgstudio.jobs.manager import CANCELLED, FINISHED, JobManager
-        from ecgstudio.jobs.spec import JobSpec, engine_command
+        from ecgstudio.engine_entry import engine_command
+        from ecgstudio.jobs.spec import JobSpec
         from ecgstudio.store.db import Database
 
         manager = JobManager(Database(self.workdir / "library.sqlite"), None, self.workdir / "jobs", kill_after_s=5.0)

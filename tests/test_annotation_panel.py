@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from ecgstudio.annotations.author import AUTHOR_KEY
+from ecgstudio.identity import IDENTITY_KEY as AUTHOR_KEY
+from ecgstudio.identity import Identity
 from ecgstudio.annotations.keys import record_key
 from ecgstudio.annotations.model import MARK_PALETTE
 from ecgstudio.annotations.panel import AnnotationPanel
@@ -27,7 +28,7 @@ def settings(tmp_path):
 
 def _panel(qtbot, tmp_path, settings, record) -> tuple[AnnotationPanel, AnnotationStore, list]:
     store = AnnotationStore(tmp_path / "library.ecglib")
-    panel = AnnotationPanel(store, settings)
+    panel = AnnotationPanel(store, Identity(settings))
     qtbot.addWidget(panel)
     emitted: list = []
     panel.marksChanged.connect(emitted.append)
@@ -122,7 +123,7 @@ def test_the_author_is_asked_once_without_blocking(qtbot, tmp_path, record):
     qtbot.keyClick(panel.editor.label_edit, Qt.Key_Return)
     assert [(m.label, a.author) for m, a in zip(emitted[-1], store.annotations(record_key(record)))] == \
            [("artefact", "Dr. Chen")]
-    later = AnnotationPanel(store, QSettings(str(tmp_path / "fresh.ini"), QSettings.IniFormat))
+    later = AnnotationPanel(store, Identity(settings))  # a later session with the same settings
     qtbot.addWidget(later)
     assert later.author == "Dr. Chen" and later.author_bar.currentIndex() == 1
 

@@ -22,7 +22,7 @@ def test_study_resumes_and_exports_a_loadable_best_config(ptbxl_root, tmp_path, 
     storage = f"sqlite:///{tmp_path / 'study.sqlite3'}"
     lines = []
     first = run_study(base, 2, storage, "s", lines.append, overrides=space)
-    assert [t["number"] for t in lines] == [0, 1] and all(t["type"] == "trial" for t in lines)
+    assert [t["number"] for t in lines] == [0, 1] and all(t.type == "trial" for t in lines)
     assert {t["state"] for t in lines} <= {"COMPLETE", "PRUNED", "FAIL"}
 
     config_path, space_path = tmp_path / "base.toml", tmp_path / "space.toml"

@@ -76,7 +76,7 @@ def test_a_job_started_from_the_dialog_trains_reports_progress_and_registers_its
     dialog.name.setText("smoke")
     dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
     events: list[str] = []
-    jobs.manager.jobEvent.connect(lambda _job, event: events.append(event["type"]))
+    jobs.manager.jobEvent.connect(lambda _job, event: events.append(event.type))
     dialog.start_button.click()
     assert not dialog.isVisible()
     job = jobs.monitor.selected_job()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from training.lead_subsets import LEAD_SUBSETS, run_lead_subsets
+from experiments.lead_subsets import LEAD_SUBSETS, run_lead_subsets
 
 
 def test_quick_lead_subset_table_replaces_only_its_section(ptbxl_root, tmp_path):

@@ -70,7 +70,7 @@ def open_library(window, qtbot, path: Path, select: str | None = None) -> None:
 
 def select(window, qtbot, path: Path) -> None:
     assert window.library.select_key(record_key(path))
-    qtbot.waitUntil(lambda: window.peaks is not None or window.record is None, timeout=10000)
+    qtbot.waitUntil(lambda: not window.loading and (window.peaks is not None or window.record is None), timeout=10000)
 
 
 def entry_named(window, name: str):
@@ -161,8 +161,8 @@ def test_png_and_one_page_pdf_exports(window, qtbot, library, tmp_path):
     select(window, qtbot, library / "ptbxl" / "records500" / "00000" / "00001_hr")
     png, pdf = tmp_path / "view.png", tmp_path / "report.pdf"
     assert window.export_png(png) and png.stat().st_size > 20_000
-    window.report_annotations = lambda: [("ST depression", "V5", 7.6, 9.0, "dr. A"),
-                                         ("artefact", None, 3.0, 3.4, "dr. B")]
+    window.add_report_section("annotations", lambda: [("ST depression", "V5", 7.6, 9.0, "dr. A"),
+                                                      ("artefact", None, 3.0, 3.4, "dr. B")])
     assert window.export_pdf(pdf) == pdf
     content = pdf.read_bytes()
     assert content.startswith(b"%PDF") and len(content) > 10_000
@@ -171,15 +171,20 @@ def test_png_and_one_page_pdf_exports(window, qtbot, library, tmp_path):
     assert box[2] > box[3] and box[2] == pytest.approx(841.9, abs=1)  # A4 landscape, in points
 
 
-def test_annotation_hooks(window, qtbot, library):
+def test_features_plug_in_through_the_host_interface(window, qtbot, library):
     open_library(window, qtbot, library)
     key = record_key(library / "cpsc" / "A0001")
     window.library.set_annotation_status(key, "2 marks")
     row = window.library.model.row_of(key)
     assert window.library.model.index(row, ANNOTATIONS).data() == "2 marks"
-    panel = QLabel("panel")
-    window.set_annotation_panel(panel)
-    assert window.annotation_dock.widget() is panel
+    panel, other = QLabel("panel"), QLabel("other")
+    dock = window.add_panel("Notes", "notesDock", panel)
+    window.add_panel("More", "moreDock", other, beside="notesDock")
+    assert window.panel("notesDock") is dock and dock.widget() is panel
+    qtbot.waitUntil(lambda: window.tabifiedDockWidgets(dock) == [window.panel("moreDock")], timeout=2000)
+    view_menu = window.menu("&View")
+    assert dock.toggleViewAction() in view_menu.actions()
+    assert window.menu("&Notes") is window.menu("Notes")  # one menu per title, created once
     received = []
     window.view.intervalDrawn.connect(lambda lead, t0, t1: received.append((lead, t0, t1)))
     select(window, qtbot, library / "cpsc" / "A0001")

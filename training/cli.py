@@ -1,8 +1,11 @@
-"""``python -m training fit|evaluate|predict|results``: the engine from a terminal or from the GUI.
+"""``python -m training fit|evaluate|predict|explain|hpo|cohort…``: the engine from a terminal or from the GUI.
 
-``--progress jsonl`` writes one JSON object per line on stdout (``{"type": "start"|"step"|"epoch"|
-"metrics"|"done"|"cancelled"|"error", ...}``) for a parent process to read; otherwise a tqdm bar (on a
-terminal) or one line per epoch goes to stderr. Errors the engine raises on purpose (:class:`ECGError`)
+Commands import what they need when they run (torch, optuna, the model zoo), so ``--help`` is instant.
+The paper-reproduction tables are not engine commands: ``python -m experiments`` (``experiments/``).
+
+``--progress jsonl`` writes one JSON object per line on stdout (the typed events of
+:mod:`training.progress`) for a parent process to read; otherwise a tqdm bar (on a terminal) or one line
+per epoch goes to stderr. Errors the engine raises on purpose (:class:`ECGError`)
 end the command with one line on stderr and exit code 2, never a traceback. Ctrl-C (or SIGTERM) asks
 the trainer to stop at the next step; the last epoch checkpoint resumes with ``fit --resume``.
 """
@@ -10,21 +13,20 @@ the trainer to stop at the next step; the last epoch checkpoint resumes with ``f
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 from typing import Sequence
 
 from training.clinical.cli import add_commands as add_clinical_commands
 from training.errors import ECGError
-from training.fit.events import Callback, CancelToken, Event, TrainingCancelled
+from training.progress import Callback, CancelToken, Event, TrainingCancelled
 
 EXIT_ERROR = 2
 EXIT_CANCELLED = 130
 
 
 def _jsonl(event: Event) -> None:
-    print(json.dumps(event.to_json()), flush=True)
+    print(event.to_line(), flush=True)
 
 
 class TerminalProgress:
@@ -64,7 +66,8 @@ def _fmt(value: object) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
-def _progress(kind: str) -> Callback:
+def progress_callback(kind: str) -> Callback:
+    """What ``--progress KIND`` asks for: JSON lines on stdout, or a bar / lines on stderr."""
     if kind == "jsonl":
         return _jsonl
     return TerminalProgress(bar=kind == "tqdm" or (kind == "auto" and sys.stderr.isatty()))
@@ -130,23 +133,21 @@ def cmd_predict(args: argparse.Namespace, emit: Callback) -> int:
     return 0
 
 
-def cmd_results(args: argparse.Namespace, emit: Callback) -> int:
-    from training.results import run_results
-
-    run_results(args.out, args.data, args.runs, emit, quick=args.quick, seeds=args.seeds)
-    print(f"wrote {args.out}")
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training", description="ECG Studio's training engine")
-    sub = parser.add_subparsers(dest="command", required=True)
+def common_parser() -> argparse.ArgumentParser:
+    """The options every command shares (``--progress``, ``--device``, ``--threads``), as an argparse parent."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--progress", choices=("auto", "tqdm", "plain", "jsonl"), default="auto",
                         help="progress on stderr (auto: a bar on a terminal), or JSON lines on stdout")
     common.add_argument("--device", help="auto, cpu, mps, cuda or cuda:N (overrides the config)")
     common.add_argument("--threads", type=int, help="CPU threads for PyTorch (default: one per core; 1 is "
                                                     "faster for small models on cores other jobs share)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m training", description="ECG Studio's training engine")
+    sub = parser.add_subparsers(dest="command", required=True)
+    common = common_parser()
 
     p = sub.add_parser("fit", parents=[common], help="train a model from a TOML/JSON config")
     p.add_argument("--config", required=True, help="run configuration (.toml or .json)")
@@ -167,26 +168,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     from training.explain_cli import register as register_explain
     register_explain(sub, common)
-    from training.hpo import register as register_hpo
-    from training.lead_subsets import register as register_leads
-    from training.results import add_table_arguments
-    from training.transfer import register as register_transfer
+    from training.hpo_cli import register as register_hpo
     register_hpo(sub, common)
-    register_transfer(sub, common)
-    register_leads(sub, common)
     from training.convert import register as register_convert
     register_convert(sub, common)
-
-    p = sub.add_parser("results", parents=[common], help="train the PTB-XL comparison and write a results table")
-    add_table_arguments(p, "PTB-XL", "ptbxl", "runs/results", seeds=3, quick_epochs=1)
-    p.set_defaults(run=cmd_results)
     add_clinical_commands(sub, common)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    emit = _progress(args.progress)
+    return run(build_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed command (``args.run``) with its progress, threads and typed-error handling."""
+    emit = progress_callback(args.progress)
     if args.threads:
         import torch
         torch.set_num_threads(max(1, args.threads))

@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from training.errors import ConfigError
-from training.explain import ExplainConfig
 
 TOP_K = 10
 
 
 def cmd_explain(args: argparse.Namespace, _emit) -> int:
     from training.data.readers import read_record
+    from training.explain import ExplainConfig
     from training.explain_record import explain_record
     from training.inference import Predictor
 

@@ -18,8 +18,6 @@ The best trial is exported as a TOML config that ``python -m training fit`` trai
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import tomllib
 from dataclasses import dataclass
@@ -29,13 +27,13 @@ from typing import Any, Callable
 import optuna
 
 from training.checkpoint import atomic_write
-from training.config import RunConfig, dumps_config, load_config
+from training.config import RunConfig, dumps_config
 from training.errors import ConfigError, ECGError
 from training.fit import fit
-from training.fit.events import CancelToken, Event, TrainingCancelled
+from training.progress import CancelToken, Event, TrainingCancelled
 from training.signal.normalize import NORMALIZATIONS
 
-Report = Callable[[dict[str, Any]], None]
+Report = Callable[[Event], None]
 FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED, optuna.trial.TrialState.FAIL)
 
 
@@ -209,13 +207,14 @@ def run_study(base: RunConfig, trials: int, storage: str | None = None, study_na
     return StudyResult(study, storage, export_best(study, base, runs / "best_config.toml", storage))
 
 
-def trial_event(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
-    """The ``trial`` progress line; a pruned trial's value is its last reported validation value."""
+def trial_event(trial: optuna.trial.FrozenTrial) -> Event:
+    """The ``trial`` progress event; a pruned trial's value is its last reported validation value."""
     value = trial.value
     if value is None and trial.intermediate_values:
         value = trial.intermediate_values[max(trial.intermediate_values)]
-    return {"type": "trial", "number": trial.number, "state": trial.state.name,
-            "value": value if value is not None and math.isfinite(value) else None, "params": trial.params}
+    return Event("trial", {"number": trial.number, "state": trial.state.name,
+                           "value": value if value is not None and math.isfinite(value) else None,
+                           "params": trial.params})
 
 
 def export_best(study: optuna.Study, base: RunConfig, path: Path, storage: str) -> Path:
@@ -231,45 +230,3 @@ def export_best(study: optuna.Study, base: RunConfig, path: Path, storage: str) 
               f"# Train it:  python -m training fit --config {path}\n")
     atomic_write({path: (header + dumps_config(config)).encode("utf-8")})
     return path
-
-
-def cmd_hpo(args: argparse.Namespace, emit: Callable[[Event], None]) -> int:
-    import signal
-
-    base = load_config(args.config)
-    if args.device:
-        base.device = args.device
-    base.validate()
-    jsonl = args.progress == "jsonl"
-
-    def report(line: dict[str, Any]) -> None:
-        if jsonl:
-            print(json.dumps(line), flush=True)
-        else:
-            print(f"trial {line['number']}: {line['state']} value={line['value']} {line['params']}", flush=True)
-
-    cancel = CancelToken()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: cancel.cancel())
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    result = run_study(base, args.trials, args.storage, args.study, report, cancel,
-                       load_space(args.space) if args.space else None)
-    best = result.study.best_trial
-    done = {"best_config": str(result.best_config), "best_trial": best.number, "best_value": best.value,
-            "best_params": best.params, "study": result.study.study_name, "storage": result.storage,
-            "trials": len(result.study.trials)}
-    if jsonl:
-        emit(Event("done", done))
-    else:
-        print(f"best trial {best.number}: {base.train.monitor} {best.value:.4f}; config {result.best_config}")
-    return 0
-
-
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("hpo", parents=[common], help="Optuna search over a config's hyperparameters")
-    p.add_argument("--config", required=True, help="base run configuration (.toml or .json)")
-    p.add_argument("--trials", type=int, required=True, help="trials to add to the study")
-    p.add_argument("--storage", help="SQLAlchemy URL (default: sqlite file <output>/hpo/<study>.sqlite3)")
-    p.add_argument("--study", help="study name (default: the config's name); an existing study is resumed")
-    p.add_argument("--space", help="TOML file narrowing the search space (see training/hpo.py)")
-    p.set_defaults(run=cmd_hpo)

@@ -1,30 +1,25 @@
-"""Wires the annotation store and panel into the main window: plot marks, library badges, menus, report.
+"""Wires the annotation store and panel into the host window: plot marks, library badges, menus, report.
 
 Kept out of ``main_window`` so the window stays a layout of views, and so the annotation feature can
-be attached (or not, e.g. when the library file cannot be opened) in one call.
+be attached (or not, e.g. when the library file cannot be opened) in one call. It uses only the host
+interface (:mod:`ecgstudio.host`) and the shared context: the library file, the identity and the open
+record's content key (computed once when the record opened).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QStandardPaths
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ecgstudio.annotations.csv_io import export_csv, import_csv
 from ecgstudio.annotations.errors import AnnotationError
-from ecgstudio.annotations.keys import record_key
 from ecgstudio.annotations.panel import AnnotationPanel
 from ecgstudio.annotations.store import AnnotationStore
 from ecgstudio.annotations.wfdb_io import export_wfdb, import_wfdb
+from ecgstudio.context import OpenRecord
 from ecgstudio.store.errors import LibraryError
-
-SETTINGS_KEY = "annotations/library"
-
-
-def default_library_path() -> Path:
-    folder = QStandardPaths.writableLocation(QStandardPaths.AppDataLocation) or str(Path.home() / ".ecgstudio")
-    return Path(folder) / "library.sqlite"
 
 
 class AnnotationController(QObject):
@@ -34,26 +29,30 @@ class AnnotationController(QObject):
         super().__init__(window)
         self.window = window
         self.store = store
-        self.panel = AnnotationPanel(store, window.settings)
+        self.panel = AnnotationPanel(store, window.context.identity)
         self._path_of: dict[str, str] = {}  # store key -> library key (header path)
         self._current_key: str | None = None
-        window.set_annotation_panel(self.panel)
+        self.dock = window.add_panel("Annotations", "annotationDock", self.panel, Qt.RightDockWidgetArea)
         window.view.intervalDrawn.connect(self.panel.add_interval)
         self.panel.marksChanged.connect(window.view.set_marks)
         self.panel.jumpTo.connect(window.view.show_interval)
         self.panel.statusChanged.connect(self._status_changed)
-        window.recordOpened.connect(self._record_opened)
+        window.context.recordChanged.connect(self._record_changed)
         window.library.scanFinished.connect(lambda _n: self.refresh_statuses())
-        window.report_annotations = self.report_annotations
+        window.add_report_section("annotations", self.report_annotations)
         self._build_menu()
 
     # ------------------------------------------------------------------ window events
-    def _record_opened(self, library_key: str, record) -> None:
-        key = record_key(record)
-        self._path_of[key] = library_key
+    def _record_changed(self, opened: OpenRecord | None) -> None:
+        if opened is None:
+            self._current_key = None
+            self.panel.clear_record()
+            return
+        key = opened.content_key
+        self._path_of[key] = opened.key
         self._current_key = key
-        self.panel.set_record(key, record)
-        self.window.library.set_annotation_status(library_key, self.panel.annotation_status(key))
+        self.panel.set_record(key, opened.record)
+        self.window.library.set_annotation_status(opened.key, self.panel.annotation_status(key))
 
     def _status_changed(self, key: str, status: str) -> None:
         if key in self._path_of:
@@ -72,7 +71,7 @@ class AnnotationController(QObject):
 
     # ------------------------------------------------------------------ menu
     def _build_menu(self) -> None:
-        menu = self.window.menuBar().addMenu("&Annotations")
+        menu = self.window.menu("&Annotations")
         menu.addAction("Import &CSV…", self._import_csv)
         menu.addAction("&Export CSV…", self._export_csv)
         menu.addSeparator()
@@ -90,7 +89,7 @@ class AnnotationController(QObject):
             return
         self.panel.reload()
         self.refresh_statuses()
-        self.window.statusBar().showMessage(done(result), 8000)
+        self.window.show_status(done(result))
 
     def _import_csv(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Import annotations", "", "CSV (*.csv)")
@@ -122,17 +121,18 @@ def _imported(result) -> str:
     return f"Imported {result.added} annotations ({result.duplicates} already present, {result.skipped} skipped)"
 
 
-def attach_annotations(window, path: Path | None = None) -> AnnotationController | None:
-    """Open the annotation library (QSettings ``annotations/library``, else the user data folder) and wire it.
+def attach_annotations(host, path: Path | None = None) -> AnnotationController | None:
+    """Wire annotations into ``host``, stored in the shared library file (``path`` chooses another one).
 
     A library file that cannot be opened is reported, and the app runs without annotations.
     """
-    path = Path(path or window.settings.value(SETTINGS_KEY, "") or default_library_path())
+    context = host.context
+    if path is not None:
+        context.use_library(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        store = AnnotationStore(path)
+        store = AnnotationStore(context.database())
     except (LibraryError, AnnotationError, OSError) as exc:
-        QMessageBox.warning(window, "Annotations unavailable", f"Cannot open the annotation library {path}: {exc}")
+        QMessageBox.warning(host, "Annotations unavailable",
+                            f"Cannot open the annotation library {context.library_path}: {exc}")
         return None
-    window.settings.setValue(SETTINGS_KEY, str(path))
-    return AnnotationController(window, store)
+    return AnnotationController(host, store)

@@ -14,8 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout,
                                QWidget)
 
-from ecgstudio.annotations.model import LABEL, Annotation, Term
-from ecgstudio.annotations.schema import CINC_SOURCE, PTBXL_SOURCE
+from ecgstudio.annotations.model import CINC_SOURCE, LABEL, PTBXL_SOURCE, Annotation, Term
 
 FREE_TEXT = "Free text"
 _SECTION_TITLES = {PTBXL_SOURCE: "PTB-XL superclasses", CINC_SOURCE: "CinC 2021 scored diagnoses"}

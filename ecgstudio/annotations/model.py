@@ -13,6 +13,11 @@ STATUS_NONE = "none"
 STATUS_LABELLED = "labelled"
 STATUS_CONFIRMED = "confirmed"
 
+#: where a vocabulary term comes from (the store seeds the first two; users add custom ones)
+PTBXL_SOURCE = "PTB-XL superclass"
+CINC_SOURCE = "CinC 2021 scored"
+CUSTOM_SOURCE = "custom"
+
 #: Mark colours: the Okabe-Ito colour-blind-safe set without its black, yellow (too faint) and vermillion
 #: (too close to the red ECG grid), plus a brown; they stand apart on pink paper with black traces.
 MARK_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#8C6D1F")

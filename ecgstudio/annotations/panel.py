@@ -13,11 +13,12 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ecgstudio.annotations.author import AuthorBar
+from ecgstudio.identity import Identity
+from ecgstudio.identity_widgets import AuthorBar
 from ecgstudio.annotations.errors import AnnotationError
 from ecgstudio.annotations.intervals_view import IntervalEditor, IntervalTable
 from ecgstudio.annotations.labels_view import LabelList
@@ -35,15 +36,15 @@ class AnnotationPanel(QWidget):
     jumpTo = Signal(float, float)        # t0, t1 seconds of a double-clicked mark
     statusChanged = Signal(str, str)     # record_key, "none" | "labelled" | "confirmed"
 
-    def __init__(self, store: AnnotationStore, settings: QSettings, parent: QWidget | None = None):
+    def __init__(self, store: AnnotationStore, identity: Identity, parent: QWidget | None = None):
         super().__init__(parent)
         self.store = store
         self.record_key: str | None = None
         self._leads: tuple[str, ...] = ()
         self._duration = 0.0
         self._annotations: list[Annotation] = []
-        self.author_bar = AuthorBar(settings)
-        self.author_bar.authorChanged.connect(lambda _name: self._refresh())
+        self.author_bar = AuthorBar(identity)
+        identity.changed.connect(lambda _name: self._refresh())
         self.title = QLabel("No record open")
         self.title.setTextFormat(Qt.RichText)
         self.message = QLabel()

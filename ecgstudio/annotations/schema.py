@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from ecgstudio.annotations.model import CINC_SOURCE, PTBXL_SOURCE
 from ecgstudio.store import Schema
 from training.data.labels import get_label_set
-
-PTBXL_SOURCE = "PTB-XL superclass"
-CINC_SOURCE = "CinC 2021 scored"
-CUSTOM_SOURCE = "custom"
 
 
 def _seed_vocabulary(conn: sqlite3.Connection) -> None:

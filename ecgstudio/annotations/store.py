@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from ecgstudio.annotations.errors import AnnotationFileError, AnnotationNotFound, InvalidAnnotation, NotAuthorError
-from ecgstudio.annotations.model import (INTERVAL, LABEL, Annotation, Draft, ImportResult, Term, status_of)
-from ecgstudio.annotations.schema import ANNOTATION_SCHEMA, CUSTOM_SOURCE
+from ecgstudio.annotations.model import (CUSTOM_SOURCE, INTERVAL, LABEL, Annotation, Draft, ImportResult, Term,
+                                         status_of)
+from ecgstudio.annotations.schema import ANNOTATION_SCHEMA
 from ecgstudio.store import AUDIT_SCHEMA, AuditEntry, Database, append_audit, audit_history, utc_now
 from training.data.readers import header_path_of
 

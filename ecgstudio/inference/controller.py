@@ -55,10 +55,9 @@ class InferenceController(QObject):
         self.panel = InferencePanel()
         self.explain_panel = ExplainPanel()
         self.heat = HeatLayer(window.view)
-        self.dock = window._dock("Model", "modelDock", scrolled(self.panel), Qt.RightDockWidgetArea)
-        self.explain_dock = window._dock("Explain", "explainDock", self.explain_panel, Qt.RightDockWidgetArea)
-        window.tabifyDockWidget(self.dock, self.explain_dock)
-        self.dock.raise_()
+        self.dock = window.add_panel("Model", "modelDock", scrolled(self.panel), Qt.RightDockWidgetArea)
+        self.explain_dock = window.add_panel("Explain", "explainDock", self.explain_panel, Qt.RightDockWidgetArea,
+                                             beside="modelDock")
         self._predictors: dict[Path, Predictor] = {}
         self._explanations: dict[tuple, RecordExplanation] = {}
         self._key: str | None = None
@@ -73,7 +72,7 @@ class InferenceController(QObject):
         self.explain_panel.cancelRequested.connect(self.cancel_explanation)
         self.explain_panel.jumpTo.connect(window.view.show_interval)
         library.modelsChanged.connect(self._models_changed)
-        window.recordOpened.connect(self._record_opened)
+        window.context.recordChanged.connect(self._record_changed)
         self._build_menu()
         self._models_changed()
 
@@ -112,11 +111,11 @@ class InferenceController(QObject):
         return self._predictors[entry.path]
 
     # ------------------------------------------------------------------ records
-    def _record_opened(self, key: str, _record) -> None:
-        self._key = key
+    def _record_changed(self, opened) -> None:
+        self._key = opened.key if opened is not None else None
         self.cancel_explanation()
         self._reset_results()
-        if self.panel.on_open.isChecked():
+        if opened is not None and self.panel.on_open.isChecked():
             self.run()
 
     def _reset_results(self) -> None:
@@ -202,7 +201,7 @@ class InferenceController(QObject):
 
     # ------------------------------------------------------------------ menu
     def _build_menu(self) -> None:
-        menu = self.window.menuBar().addMenu("&Model")
+        menu = self.window.menu("&Model")  # the jobs feature adds to it
         menu.addAction("&Run on this record", self.run)
         menu.addAction("&Add model file…", self._ask_add)
         menu.addAction("Re&scan model folders", self.library.refresh)
@@ -217,6 +216,8 @@ class InferenceController(QObject):
             self.add_model(path)
 
 
-def attach_inference(window, library: ModelLibrary | None = None) -> InferenceController:
-    """Add the model and explanation docks to ``window`` (its settings choose the user model folder)."""
-    return InferenceController(window, library or ModelLibrary(window.settings, parent=window))
+def attach_inference(host, library: ModelLibrary | None = None) -> InferenceController:
+    """Add the model and explanation panels to ``host``, over the context's model library (or ``library``)."""
+    if library is not None:
+        host.context.use_models(library)
+    return InferenceController(host, host.context.models)

@@ -1,7 +1,8 @@
-"""Wires training jobs into the main window: the "Train / fine-tune…" menu entry, the dialog, the monitor dock.
+"""Wires training jobs into the host window: the "Train / fine-tune…" menu entry, the dialog, the monitor dock.
 
 Kept out of ``main_window`` like the annotation feature, so the window stays a layout of views and jobs
-can be attached (or not, when the library file cannot be opened) in one call.
+can be attached (or not, when the library file cannot be opened) in one call. The job history lives in
+the shared library file; finished models join the context's model library.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import torch
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QMessageBox
 
-from ecgstudio.annotations.controller import SETTINGS_KEY, default_library_path
 from ecgstudio.jobs.annotated import labelled_records
 from ecgstudio.jobs.dialog import JobDialog
 from ecgstudio.jobs.manager import Job, JobManager
@@ -21,8 +21,6 @@ from ecgstudio.jobs.monitor import JobMonitor
 from ecgstudio.jobs.spec import JobSpec
 from ecgstudio.store.db import Database
 from ecgstudio.store.errors import LibraryError
-
-MENU_TITLE = "&Model"  # shared with the inference controller's menu
 
 
 def cuda_devices() -> list[tuple[str, str]]:
@@ -41,7 +39,7 @@ class JobsController(QObject):
         self.devices = cuda_devices()
         self.manager = JobManager(db, library, jobs_dir, len(self.devices), parent=self)
         self.monitor = JobMonitor(self.manager)
-        self.dock = window._dock("Training jobs", "jobsDock", self.monitor, Qt.BottomDockWidgetArea)
+        self.dock = window.add_panel("Training jobs", "jobsDock", self.monitor, Qt.BottomDockWidgetArea)
         self.dock.hide()
         self.dialog: JobDialog | None = None
         self._build_menu()
@@ -74,27 +72,26 @@ class JobsController(QObject):
         return False
 
     def _build_menu(self) -> None:
-        bar = self.window.menuBar()
-        menu = next((a.menu() for a in bar.actions() if a.menu() and a.text() == MENU_TITLE), None)
-        menu = menu or bar.addMenu(MENU_TITLE)
+        menu = self.window.menu("&Model")  # the inference feature's menu
         menu.addSeparator()
         menu.addAction("&Train / fine-tune…", lambda: self.open_dialog())
         menu.addAction(self.dock.toggleViewAction())
 
 
-def attach_jobs(window, database_or_path: Database | str | Path | None = None, library: Any = None
+def attach_jobs(host, database_or_path: Database | str | Path | None = None, library: Any = None
                 ) -> JobsController | None:
-    """Open the library database (given, or QSettings ``annotations/library``) and wire training jobs.
+    """Wire training jobs into ``host``: history in the shared library file (or ``database_or_path``),
+    finished models into the context's model library (or ``library``).
 
     Jobs live in a ``jobs`` folder beside the library file. A file that cannot be opened is reported,
     and the app runs without training.
     """
+    context = host.context
+    if isinstance(database_or_path, (str, Path)):
+        context.use_library(database_or_path)
     try:
-        if isinstance(database_or_path, Database):
-            db = database_or_path
-        else:
-            db = Database(Path(database_or_path or window.settings.value(SETTINGS_KEY, "") or default_library_path()))
-        return JobsController(window, db, library, db.path.parent / "jobs")
+        db = database_or_path if isinstance(database_or_path, Database) else context.database()
+        return JobsController(host, db, library if library is not None else context.models, db.path.parent / "jobs")
     except (LibraryError, OSError) as exc:
-        QMessageBox.warning(window, "Training unavailable", f"Cannot open the job history: {exc}")
+        QMessageBox.warning(host, "Training unavailable", f"Cannot open the job history: {exc}")
         return None

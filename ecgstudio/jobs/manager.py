@@ -23,6 +23,7 @@ from ecgstudio.jobs.spec import ANNOTATIONS, JobSpec, job_arguments, queue_key
 from ecgstudio.store.db import Database
 from training.config import RunConfig, save_config
 from training.errors import ECGError
+from training.progress import Event
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINISHED = (DONE, FAILED, CANCELLED)
@@ -59,7 +60,7 @@ class JobManager(QObject):
     jobAdded = Signal(object)
     #: status, progress, message or output of a job changed
     jobChanged = Signal(object)
-    #: (job, event dict) for every engine event, after the job's state took it in
+    #: (job, training.progress.Event) for every engine event, after the job's state took it in
     jobEvent = Signal(object, object)
     #: (job, log line) for every line added to a job's log
     jobLog = Signal(object, str)
@@ -165,17 +166,17 @@ class JobManager(QObject):
         job.log.append(line)
         self.jobLog.emit(job, line)
 
-    def _on_event(self, job_id: int, event: dict[str, Any]) -> None:
+    def _on_event(self, job_id: int, event: Event) -> None:
         job = self.jobs[job_id]
-        kind = event.get("type")
+        kind = event.type
         if kind == "start":
-            job.started = event
+            job.started = event.fields
         elif kind == "step":
             job.progress, job.eta_s = _step_progress(job, event), _finite(event.get("eta_s"))
         elif kind == "epoch":
-            job.epochs.append(event)
+            job.epochs.append(event.fields)
         elif kind == "trial":
-            job.trials.append(event)
+            job.trials.append(event.fields)
             job.progress = len(job.trials) / max(int(job.spec.trials), 1)
         line = describe_event(event)
         if line:
@@ -210,7 +211,7 @@ def _finite(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
 
 
-def _step_progress(job: Job, event: dict[str, Any]) -> float:
+def _step_progress(job: Job, event: Event) -> float:
     """Share of all training steps done; HPO jobs count finished trials instead."""
     if job.spec.kind != "fit":
         return job.progress
@@ -219,15 +220,15 @@ def _step_progress(job: Job, event: dict[str, Any]) -> float:
     return min(((int(event.get("epoch", 1)) - 1) * steps + int(event.get("step", 0))) / (epochs * steps), 1.0)
 
 
-def describe_event(event: dict[str, Any]) -> str | None:
+def describe_event(event: Event) -> str | None:
     """A log line for the events a researcher reads (steps are shown by the progress bar instead)."""
-    kind = event.get("type")
+    kind = event.type
     if kind == "start":
         return (f"started on {event.get('device')}: {event.get('train_records')} training and "
                 f"{event.get('val_records')} validation records, {event.get('epochs')} epochs of "
                 f"{event.get('steps_per_epoch')} steps")
     if kind == "epoch":
-        metrics = " ".join(f"{k}={v:.4f}" for k, v in event.items()
+        metrics = " ".join(f"{k}={v:.4f}" for k, v in event.fields.items()
                            if k.startswith(("train_loss", "val_")) and isinstance(v, float))
         return f"epoch {event.get('epoch')}/{event.get('epochs')}: {metrics} (best epoch {event.get('best_epoch')})"
     if kind == "trial":

@@ -8,7 +8,6 @@ once per epoch.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QWidget)
 
 from ecgstudio.jobs.manager import FINISHED, QUEUED, RUNNING, Job, JobManager
+from training.progress import Event
 
 STATUS_COLOURS = {"queued": "#6b6b6b", "running": "#1b4f8a", "done": "#1e7a34", "failed": "#b00020",
                   "cancelled": "#8a6d1b"}
@@ -148,8 +148,8 @@ class JobMonitor(QWidget):
         if job is self.selected_job():
             self._show_status(job)
 
-    def _job_event(self, job: Job, event: dict[str, Any]) -> None:
-        kind = event.get("type")
+    def _job_event(self, job: Job, event: Event) -> None:
+        kind = event.type
         if kind in ("step", "trial"):
             self.table.item(self._rows[job.id], 4).setText(f"{job.progress:.0%}")
         if job is not self.selected_job():
@@ -222,7 +222,7 @@ class JobMonitor(QWidget):
         self.metric_plot.plot(x, y, pen=pg.mkPen("#1e7a34", width=2), symbol="o", symbolSize=6,
                               symbolBrush="#1e7a34", name=key.removeprefix("val_").replace("_", " "))
 
-    def _add_trial(self, event: dict[str, Any]) -> None:
+    def _add_trial(self, event: Event) -> None:
         row = self.trials.rowCount()
         self.trials.insertRow(row)
         value = event.get("value")

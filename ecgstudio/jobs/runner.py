@@ -2,8 +2,9 @@
 
 Why a child process: training holds the GIL and the memory of a model; in a child it cannot freeze the
 window, and killing it frees everything. The worker reads the child's merged stdout/stderr line by line
-(blocking, which is why it has its own thread): JSON objects become ``event`` signals, anything else
-(warnings, a traceback) becomes ``log`` lines. Every line is also appended to the job's log file.
+(blocking, which is why it has its own thread): the engine's typed progress events
+(:func:`training.progress.parse_line`) become ``event`` signals, anything else (warnings, a traceback)
+becomes ``log`` lines. Every line is also appended to the job's log file.
 
 The engine trains into ``partial`` (a folder inside the job folder). Only when it exits 0 having
 reported its model is that folder renamed to ``final``; otherwise it is deleted, so a failed or
@@ -17,7 +18,6 @@ cannot be aimed at one child, cancel terminates it at once.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -27,13 +27,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from training.progress import Event, parse_line
+
 _POSIX = os.name == "posix"
 
 
 class EngineWorker(QObject):
     #: (job id, child pid) once the process runs
     started = Signal(int, int)
-    #: (job id, one event object of the engine's JSON lines)
+    #: (job id, a training.progress.Event the engine wrote)
     event = Signal(int, object)
     #: (job id, a line the engine wrote that is not an event)
     log = Signal(int, str)
@@ -88,7 +90,7 @@ class EngineWorker(QObject):
     # ------------------------------------------------------------------ worker thread
     def run(self) -> None:
         """Start the engine, relay its output until it exits, then keep or discard what it wrote."""
-        events: list[dict] = []
+        events: list[Event] = []
         try:
             with open(self.log_path, "a", encoding="utf-8") as log_file:
                 proc = self._start()
@@ -119,22 +121,17 @@ class EngineWorker(QObject):
             self._interrupt(proc)
         return proc
 
-    def _relay(self, line: str, events: list[dict]) -> None:
-        if line.startswith("{"):
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                event = None
-            if isinstance(event, dict) and "type" in event:
-                if event["type"] in ("done", "error"):
-                    events.append(event)
-                self.event.emit(self.job_id, event)
-                return
-        if line.strip():
+    def _relay(self, line: str, events: list[Event]) -> None:
+        event = parse_line(line)
+        if event is not None:
+            if event.type in ("done", "error"):
+                events.append(event)
+            self.event.emit(self.job_id, event)
+        elif line.strip():
             self.log.emit(self.job_id, line)
 
-    def _outcome(self, code: int, events: list[dict]) -> tuple[str, str, str]:
-        done = next((e for e in events if e["type"] == "done"), None)
+    def _outcome(self, code: int, events: list[Event]) -> tuple[str, str, str]:
+        done = next((e for e in events if e.type == "done"), None)
         if code == 0 and done is not None:
             if self.partial.exists():
                 os.replace(self.partial, self.final)  # the run is complete: move it into place at once
@@ -143,7 +140,7 @@ class EngineWorker(QObject):
             return "done", message, self._rebase(done.get("model"))
         if self._cancelled:
             return "cancelled", "cancelled by the user", ""
-        error = next((e for e in events if e["type"] == "error"), None)
+        error = next((e for e in events if e.type == "error"), None)
         if error is not None:
             return "failed", str(error.get("message", "")), ""
         return "failed", self._last_log_line() or f"the engine exited with code {code}", ""
@@ -164,7 +161,7 @@ class EngineWorker(QObject):
         return lines[-1].strip() if lines else ""
 
 
-def _val_summary(done: dict) -> str:
+def _val_summary(done: Event) -> str:
     val = done.get("val") or {}
     shown = [f"{key} {val[key]:.3f}" for key in ("auroc_macro", "f1_macro", "map") if isinstance(val.get(key), float)]
     return "validation " + ", ".join(shown) if shown else "finished"

@@ -12,12 +12,11 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ecgstudio.__main__ import ENGINE_FLAG
+from ecgstudio.engine_entry import engine_command
 from training.checkpoint import load_card
 from training.config import RunConfig
 from training.data.labels import get_label_set
@@ -153,13 +152,6 @@ def queue_key(device: str, cuda_devices: int) -> str:
     if device == "auto":
         return "cuda:0" if cuda_devices else "cpu"
     return "cuda:0" if device == "cuda" else device
-
-
-def engine_command() -> list[str]:
-    """The engine's command: this Python from source, or the frozen app through its hidden entry point."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable, ENGINE_FLAG]
-    return [sys.executable, "-m", "training"]
 
 
 def job_arguments(spec: JobSpec, config_path: Path) -> list[str]:

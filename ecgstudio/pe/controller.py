@@ -1,8 +1,9 @@
-"""Wires the PE feature into the main window: the form dock beside the record, the model's output, the
+"""Wires the PE feature into the host window: the form dock beside the record, the model's output, the
 cohort comparison window and its menu.
 
 Kept out of ``main_window`` like the annotations, so the feature attaches in one call and the app
-still runs when the library file cannot be opened.
+still runs when the library file cannot be opened. Forms are stored under the open record's content
+key from the shared context (computed once when the record opened), signed with the app's identity.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMessageBox
 
-from ecgstudio.annotations.controller import SETTINGS_KEY as LIBRARY_KEY
-from ecgstudio.annotations.controller import default_library_path
-from ecgstudio.annotations.keys import record_key
+from ecgstudio.context import OpenRecord
 from ecgstudio.pe.cohort_view import CohortView
 from ecgstudio.pe.panel import PEPanel
 from ecgstudio.pe.store import PEFormStore
@@ -34,25 +33,29 @@ class PEController(QObject):
         self.inference = inference
         self.models = models
         self.library_key: str | None = None
-        self.panel = PEPanel(store, window.settings)
+        self.panel = PEPanel(store, window.context.identity)
         self.panel.model.chosen_class = str(window.settings.value(CLASS_KEY, "") or "")
         self.panel.model.classChosen.connect(lambda code: window.settings.setValue(CLASS_KEY, code))
         self.panel.form.ecgHeartRateRequested.connect(self.fill_heart_rate_from_ecg)
-        self.dock = window._dock("PE work-up", "peDock", self.panel, Qt.RightDockWidgetArea)
-        window.tabifyDockWidget(window.annotation_dock, self.dock)
-        window.annotation_dock.raise_()
+        self.dock = window.add_panel("PE work-up", "peDock", self.panel, Qt.RightDockWidgetArea, beside="annotationDock")
         self.cohort_view: CohortView | None = None
-        window.recordOpened.connect(self._record_opened)
+        window.context.recordChanged.connect(self._record_changed)
         if inference is not None:
             inference.predicted.connect(self._predicted)
         self._build_menu()
 
-    def _record_opened(self, library_key: str, record) -> None:
+    def _record_changed(self, opened: OpenRecord | None) -> None:
         if self.panel.dirty:
-            self.window.statusBar().showMessage("The PE form of the previous record was not saved; "
-                                                "its unsaved changes were discarded", 8000)
-        self.library_key = library_key
-        self.panel.set_record(record_key(record), record.name, record.age)
+            self.window.show_status("The PE form of the previous record was not saved; "
+                                    "its unsaved changes were discarded")
+        if opened is None:
+            self.library_key = None
+            self.panel.clear_record()
+            self.panel.model.clear("")
+            return
+        self.library_key = opened.key
+        record = opened.record
+        self.panel.set_record(opened.content_key, record.name, record.age)
         waiting = "Waiting for the model's reading of this record…" if self.inference is not None else \
             "No model attached: the model's output appears here once one runs on this record."
         self.panel.model.clear(waiting)
@@ -84,7 +87,7 @@ class PEController(QObject):
         return [entry.path for entry in self.window.library.model.entries if entry.error is None]
 
     def _build_menu(self) -> None:
-        menu = self.window.menuBar().addMenu("&PE")
+        menu = self.window.menu("&PE")
         menu.addAction(self.dock.toggleViewAction())
         menu.addAction("&Cohort comparison…", self.open_cohort_view)
         menu.addAction("Generate &demo cohort (SYNTHETIC)…", lambda: self.open_cohort_view().ask_demo())
@@ -92,20 +95,21 @@ class PEController(QObject):
         menu.addAction(f"Library file: {self.store.db.path}").setEnabled(False)
 
 
-def attach_pe(window, library: Database | str | Path | None = None, inference=None,
+def attach_pe(host, library: Database | str | Path | None = None, inference=None,
               models=None) -> PEController | None:
-    """Open the PE forms in the library (a shared :class:`Database`, a path, or QSettings
-    ``annotations/library``, else the user data folder) and wire them into ``window``.
+    """Wire the PE forms into ``host``, stored in the shared library file (or ``library``: a
+    :class:`Database` or a path).
 
     ``inference`` (an InferenceController) feeds the model's output to the form; ``models`` (a
-    ModelLibrary) lists the models of the cohort comparison. A library that cannot be opened is
-    reported, and the app runs without the PE feature.
+    ModelLibrary, default the context's) lists the models of the cohort comparison. A library that
+    cannot be opened is reported, and the app runs without the PE feature.
     """
-    if library is None:
-        library = Path(window.settings.value(LIBRARY_KEY, "") or default_library_path())
+    context = host.context
+    if isinstance(library, (str, Path)):
+        context.use_library(library)
     try:
-        store = PEFormStore(library)
+        store = PEFormStore(library if isinstance(library, Database) else context.database())
     except (LibraryError, OSError) as exc:
-        QMessageBox.warning(window, "PE forms unavailable", f"Cannot open the library {library}: {exc}")
+        QMessageBox.warning(host, "PE forms unavailable", f"Cannot open the library {context.library_path}: {exc}")
         return None
-    return PEController(window, store, inference, models)
+    return PEController(host, store, inference, models if models is not None else context.models)

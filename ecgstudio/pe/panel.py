@@ -6,13 +6,13 @@ and only when every field is valid — otherwise the notes next to the fields sa
 
 from __future__ import annotations
 
-import sqlite3
 from html import escape
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
-from ecgstudio.annotations.author import AuthorBar
+from ecgstudio.identity import Identity
+from ecgstudio.identity_widgets import AuthorBar
 from ecgstudio.pe.form import PEForm, blocked_rules, evaluate
 from ecgstudio.pe.form_view import ERROR_INK, PEFormView
 from ecgstudio.pe.results_view import ModelView, RulesView
@@ -27,12 +27,13 @@ _SAVED_INK = "#1d7a35"
 class PEPanel(QScrollArea):
     """The form of one record (``set_record`` first; without a record the form is disabled)."""
 
-    def __init__(self, store: PEFormStore, settings: QSettings, parent: QWidget | None = None):
+    def __init__(self, store: PEFormStore, identity: Identity, parent: QWidget | None = None):
         super().__init__(parent)
         self.store = store
         self.record_key: str | None = None
-        self._saved_form: PEForm | None = None
-        self.author_bar = AuthorBar(settings)
+        #: what the fields held when the record was shown or last saved: unchanged since then is not "dirty"
+        self._baseline: tuple[PEForm | None, dict] = (None, {})
+        self.author_bar = AuthorBar(identity)
         self.title = QLabel("No record open", textFormat=Qt.RichText, wordWrap=True)
         self.form = PEFormView()
         self.form.changed.connect(self._update)
@@ -65,14 +66,13 @@ class PEPanel(QScrollArea):
 
     @property
     def dirty(self) -> bool:
-        form, errors = self.form.read()
-        return self.record_key is not None and (bool(errors) or form != (self._saved_form or PEForm(PEFindings())))
+        """True when the user changed the form since it was shown or saved (a pre-filled age is no change)."""
+        return self.record_key is not None and self.form.read() != self._baseline
 
     def set_record(self, key: str, name: str, age: float | None) -> None:
         """Show the stored form of the record, or an empty one with the header's age pre-filled."""
         self.record_key = key
         stored = self.store.load(key)
-        self._saved_form = stored.form if stored else None
         self.title.setText(f"<b>Pulmonary embolism work-up</b> · {escape(name)}")
         if stored:
             self.form.set_form(stored.form)
@@ -82,7 +82,18 @@ class PEPanel(QScrollArea):
             prefill, note = _age_prefill(age)
             self.form.set_form(prefill, {"age": note} if note else None)
             self._show_status("Not saved yet", "#52606d")
+        self._baseline = self.form.read()
         self._set_enabled(True)
+        self._update()
+
+    def clear_record(self) -> None:
+        """Show no form (no record open, or the selected one failed to open): nothing of the last record stays."""
+        self.record_key = None
+        self.form.set_form(None)
+        self._baseline = (None, {})
+        self.title.setText("No record open")
+        self._show_status("", "#52606d")
+        self._set_enabled(False)
         self._update()
 
     def save(self) -> bool:
@@ -96,10 +107,10 @@ class PEPanel(QScrollArea):
             return False
         try:
             changed = self.store.save(self.record_key, form, self.author_bar.author)
-        except (MissingAuthorError, LibraryError, sqlite3.Error) as exc:  # e.g. the file is locked or read-only
+        except (MissingAuthorError, LibraryError) as exc:  # e.g. the file is locked or read-only
             self._show_status(f"Not saved: {exc}", ERROR_INK)
             return False
-        self._saved_form = form
+        self._baseline = self.form.read()
         self._show_status("Saved" if changed else "No changes to save", _SAVED_INK)
         return True
 

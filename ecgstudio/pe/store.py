@@ -9,11 +9,13 @@ stored as one JSON object (the same one the audit shows) so a criterion added la
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from ecgstudio.pe.form import PEForm
-from ecgstudio.store import AUDIT_SCHEMA, AuditEntry, Database, Schema, append_audit, audit_history, utc_now
+from ecgstudio.store import (AUDIT_SCHEMA, AuditEntry, Database, LibraryError, Schema, append_audit, audit_history,
+                             utc_now)
 
 ENTITY = "pe_form"
 
@@ -67,16 +69,19 @@ class PEFormStore:
             raise MissingAuthorError("enter your name before saving: every change is signed in the audit trail")
         new = form.to_dict()
         text = json.dumps(new, ensure_ascii=False, sort_keys=True)
-        with self.db.transaction() as conn:
-            row = conn.execute("SELECT form_json FROM pe_forms WHERE record_key = ?", (record_key,)).fetchone()
-            old = json.loads(row[0]) if row else None
-            if old == new:
-                return False
-            now = utc_now()
-            conn.execute("INSERT INTO pe_forms VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(record_key) DO UPDATE SET"
-                         " form_json = excluded.form_json, updated_at = excluded.updated_at,"
-                         " updated_by = excluded.updated_by", (record_key, text, now, actor, now, actor))
-            append_audit(conn, actor, "update" if old else "create", ENTITY, record_key, old, new)
+        try:
+            with self.db.transaction() as conn:
+                row = conn.execute("SELECT form_json FROM pe_forms WHERE record_key = ?", (record_key,)).fetchone()
+                old = json.loads(row[0]) if row else None
+                if old == new:
+                    return False
+                now = utc_now()
+                conn.execute("INSERT INTO pe_forms VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(record_key) DO UPDATE SET"
+                             " form_json = excluded.form_json, updated_at = excluded.updated_at,"
+                             " updated_by = excluded.updated_by", (record_key, text, now, actor, now, actor))
+                append_audit(conn, actor, "update" if old else "create", ENTITY, record_key, old, new)
+        except sqlite3.Error as exc:  # locked, read-only, disk full: the view shows the reason, not sqlite's type
+            raise LibraryError(self.db.path, f"the PE form was not saved: {exc}") from None
         return True
 
     def history(self, record_key: str) -> list[AuditEntry]:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from training.clinical.errors import ClinicalInputError
-from training.fit.events import Callback, Event
+from training.progress import Callback, Event
 
 
 def cmd_cohort(args: argparse.Namespace, emit: Callback) -> int:
@@ -19,7 +19,7 @@ def cmd_cohort(args: argparse.Namespace, emit: Callback) -> int:
 
     def progress(done: int, total: int) -> None:
         if args.progress == "jsonl":
-            emit(Event("step", {"done": done, "total": total}))
+            emit(Event("progress", {"done": done, "total": total}))
 
     if args.boot < 1:
         raise ClinicalInputError("boot", f"need at least one bootstrap resample, got {args.boot}")

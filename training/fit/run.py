@@ -20,7 +20,7 @@ from training.errors import ConfigError
 from training.fit.data import load_run_data
 from training.fit.device import seed_everything, select_device
 from training.fit.distributed import barrier, init_distributed
-from training.fit.events import Callback, CancelToken, Event, ignore
+from training.progress import Callback, CancelToken, Event, ignore
 from training.fit.finetune import build_finetune_model
 from training.fit.trainer import Trainer, predict_all
 from training.losses import build_loss

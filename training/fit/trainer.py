@@ -23,7 +23,7 @@ from training.errors import ConfigError, ECGError
 from training.fit.data import RunData
 from training.fit.device import Precision
 from training.fit.distributed import epoch_sampler, gather_rows, shard_indices, world, wrap
-from training.fit.events import Callback, CancelToken, Event, TrainingCancelled, ignore
+from training.progress import Callback, CancelToken, Event, TrainingCancelled, ignore
 from training.fit.finetune import run_optimizer, train_mode
 from training.fit.optim import Schedule
 from training.fit.sampling import balanced_weights
