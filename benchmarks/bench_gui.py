@@ -1,5 +1,6 @@
-"""ECG view speed (issue 5): opening and first paint of a PTB-XL record, and frame times panning
-an hour-long 12-lead record (offscreen Qt raster painting, the same code path as on screen)."""
+"""ECG view speed (issue 5, 15 §7): opening and first paint of a PTB-XL record against a fair minimal
+pyqtgraph viewer, and frame times panning an hour-long 12-lead record (offscreen Qt raster painting, the
+same code path as on screen)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,6 @@ def _paint(widget) -> None:
 @benchmark("gui_open")
 def gui_open() -> list[Row]:
     app = _app()
-    import pyqtgraph as pg
-
     from ecgstudio.plot import EcgView
     from training.data import read_record
 
@@ -42,9 +41,7 @@ def gui_open() -> list[Row]:
     view = EcgView()
     view.resize(*WINDOW)
     view.show()
-    bare = pg.GraphicsLayoutWidget()
-    bare.resize(*WINDOW)
-    bare.show()
+    bare, curves = _fair_viewer()
     app.processEvents()
     ours, plain = [], []
     for path in paths * 2:
@@ -55,10 +52,9 @@ def gui_open() -> list[Row]:
 
         start = time.perf_counter()
         rec = wfdb.rdrecord(str(path))
-        bare.clear()
         t = np.arange(rec.sig_len) / rec.fs
-        for i in range(rec.n_sig):
-            bare.addPlot(row=i, col=0).plot(t, rec.p_signal[:, i])
+        for i, curve in enumerate(curves):
+            curve.setData(t, rec.p_signal[:, i])
         _paint(bare.viewport())
         plain.append(time.perf_counter() - start)
         app.processEvents()
@@ -68,9 +64,26 @@ def gui_open() -> list[Row]:
     return [
         Row("open + first paint, ECG view", ours_ms, "ms", "≤ 150 ms",
             f"median of {len(ours)}: read_record + 12-lead paper sheet, {WINDOW[0]}x{WINDOW[1]}"),
-        Row("wfdb.rdrecord + one paint, bare pyqtgraph", plain_ms, "ms", "", "12 plain PlotItems, no grid"),
-        Row("ratio ours / bare", ours_ms / plain_ms, "x"),
+        Row("wfdb.rdrecord + one paint, minimal pyqtgraph viewer", plain_ms, "ms", "",
+            "fair baseline: 12 plots built once, curves reused (setData), clip to view, peak downsampling"),
+        Row("ratio ours / minimal viewer", ours_ms / plain_ms, "x", "≤ 0.5"),
     ]
+
+
+def _fair_viewer():
+    """The minimal fast pyqtgraph viewer a developer would write: plots and curves made once and reused."""
+    import pyqtgraph as pg
+
+    bare = pg.GraphicsLayoutWidget()
+    bare.resize(*WINDOW)
+    bare.show()
+    curves = []
+    for i in range(12):
+        plot = bare.addPlot(row=i, col=0)
+        plot.setClipToView(True)
+        plot.setDownsampling(auto=True, mode="peak")
+        curves.append(plot.plot(pen="k"))
+    return bare, curves
 
 
 @benchmark("gui_pan_1h")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -24,21 +24,23 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMe
 
 from ecgstudio.annotations.keys import record_key as content_key
 from ecgstudio.context import AppContext, OpenRecord
-from ecgstudio.export import ReportAnnotation, write_ecg_report
 from ecgstudio.identity_widgets import IdentityStatus
 from ecgstudio.library import LibraryEntry, LibraryPanel, record_key
 from ecgstudio.paths import samples_dir
 from ecgstudio.plot import EcgView
+from ecgstudio.plot.decimate import prebuild
 from ecgstudio.plot.display import describe_band
 from ecgstudio.plot.overlays import Measurement
 from ecgstudio.plot.time_axis import duration_text
 from ecgstudio.record_source import source_html
 from ecgstudio.view_controls import ViewControls, zoom_text
 from ecgstudio.workers import Task, wait_for_background_work
-from training.data import Record, read_record
+from training.data import Record
 from training.data.formats import file_dialog_filter
 from training.errors import RecordError
-from training.signal.rpeaks import detect_rpeaks, mean_heart_rate, rr_intervals_ms
+
+if TYPE_CHECKING:
+    from ecgstudio.export import ReportAnnotation
 
 #: Records longer than this get their R peaks from at most ``LONG_RECORD_BEAT_LEADS`` leads.
 LONG_RECORD_S = 300.0
@@ -64,11 +66,16 @@ def record_header_html(record: Record, entry: LibraryEntry | None) -> str:
 
 
 def _read(entry: LibraryEntry) -> tuple[Record, str]:
-    """Worker thread: the record and its content fingerprint (one pass over the samples each)."""
+    """Worker thread: the record, its content fingerprint and its drawing pyramids (one pass each), so the
+    GUI thread only shows them."""
+    from training.data.readers import read_record
+
     if entry.error:
         raise RecordError(entry.path, entry.error)
     record = read_record(entry.path)
-    return record, content_key(record)
+    key = content_key(record)
+    prebuild(record.signal)
+    return record, key
 
 
 class MainWindow(QMainWindow):
@@ -239,9 +246,14 @@ class MainWindow(QMainWindow):
         self.record_status.setText(f"Cannot open {entry.name}: {reason}")
 
     def _detect_beats(self, record: Record) -> None:
-        leads = beat_leads(record)
-        signal = record.signal if len(leads) == record.n_leads else record.signal[leads]
-        self._beat_task = Task(lambda task: (record, detect_rpeaks(signal, record.fs)))
+        def detect(_task: Task) -> tuple[Record, np.ndarray]:
+            from training.signal.rpeaks import detect_rpeaks  # scipy, loaded off the GUI thread
+
+            leads = beat_leads(record)
+            signal = record.signal if len(leads) == record.n_leads else record.signal[leads]
+            return record, detect_rpeaks(signal, record.fs)
+
+        self._beat_task = Task(detect)
         self._beat_task.done.connect(self._on_beats)
         self._beat_task.start()
 
@@ -265,6 +277,9 @@ class MainWindow(QMainWindow):
         ``"annotations"`` report section provides."""
         if self.record is None:
             return None
+        from ecgstudio.export import write_ecg_report
+        from training.signal.rpeaks import mean_heart_rate
+
         rate = mean_heart_rate(self.peaks, self.record.fs) if self.peaks is not None else None
         filtered = self.view.showing_filtered
         return write_ecg_report(
@@ -305,6 +320,8 @@ class MainWindow(QMainWindow):
         parts = [record.name, self.entry.dataset if self.entry else "", f"{record.fs:g} Hz",
                  duration_text(record.duration), f"{record.n_leads} leads"]
         if self.peaks is not None:
+            from training.signal.rpeaks import mean_heart_rate, rr_intervals_ms
+
             rate = mean_heart_rate(self.peaks, record.fs)
             if rate is None:
                 parts.append("no beats detected")

@@ -7,6 +7,8 @@ output, zip archives, bare pickles) with a :class:`ModelFileError` naming the fi
 Both files are fully written and fsynced to temporary names before either is renamed into place, so an
 exception or a kill during the write leaves the previous model intact. The card records the SHA-256 of
 the weights; a mismatch (a kill between the two renames, or a hand-edited file) is refused on load.
+
+Reading a card needs no torch: the app lists models at start-up and loads torch only when one first runs.
 """
 
 from __future__ import annotations
@@ -20,18 +22,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load as load_safetensors_bytes
-from safetensors.torch import save as save_safetensors_bytes
 
 import training
 from training.atomic import atomic_write
 from training.data.labels import LabelSet
 from training.errors import ModelFileError
-from training.models import ECGModel, build_model
 from training.signal.pipeline import Pipeline
+
+if TYPE_CHECKING:  # torch is imported by the functions that move tensors, not to read a card
+    import torch
+
+    from training.models import ECGModel
 
 CARD_FORMAT = "ecgstudio-model/1"
 
@@ -41,11 +45,16 @@ def sha256(data: bytes) -> str:
 
 
 def tensors_to_bytes(tensors: dict[str, torch.Tensor]) -> bytes:
+    from safetensors.torch import save as save_safetensors_bytes
+
     return save_safetensors_bytes({k: v.detach().cpu().contiguous() for k, v in tensors.items()})
 
 
 def read_tensor_file(path: Path, expected_sha256: str | None = None) -> dict[str, torch.Tensor]:
     """Tensors of a safetensors file; pickles and other formats are refused before any parsing."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load as load_safetensors_bytes
+
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -133,6 +142,7 @@ class ModelCard:
 def library_versions() -> dict[str, str]:
     import safetensors
     import sklearn
+    import torch
     return {"ecgstudio": training.__version__, "python": platform.python_version(), "torch": torch.__version__,
             "numpy": np.__version__, "scikit-learn": sklearn.__version__, "safetensors": safetensors.__version__,
             "platform": f"{sys.platform}-{platform.machine()}"}
@@ -182,6 +192,8 @@ def load_card(path: str | Path) -> ModelCard:
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[ECGModel, ModelCard]:
     """Rebuild the architecture from the card, load the weights (never unpickling), eval mode."""
+    from training.models import build_model
+
     weights_path, _ = model_paths(path)
     card = load_card(path)
     state = read_tensor_file(weights_path, card.weights_sha256)

@@ -8,6 +8,7 @@ so switching back and forth costs nothing. Results for a record that is no longe
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QScrollArea
@@ -18,9 +19,10 @@ from ecgstudio.models.library import ModelEntry, ModelLibrary
 from ecgstudio.plot.heat_layer import HeatLayer
 from ecgstudio.workers import Task
 from training.errors import ECGError
-from training.explain import Cancelled
-from training.explain_record import RecordExplanation, explain_record
-from training.inference import Prediction, Predictor
+
+if TYPE_CHECKING:  # the engine (torch, scikit-learn) loads on a worker thread when a model first runs
+    from training.explain_record import RecordExplanation
+    from training.inference import Prediction, Predictor
 
 MODEL_KEY = "models/current"
 AUTORUN_KEY = "models/run_on_open"
@@ -106,6 +108,8 @@ class InferenceController(QObject):
 
     def _predictor(self, entry: ModelEntry) -> Predictor:
         """Runs on a worker thread; a dict assignment is atomic, so the cache needs no lock."""
+        from training.inference import Predictor
+
         if entry.path not in self._predictors:
             self._predictors[entry.path] = Predictor.from_path(entry.path)
         return self._predictors[entry.path]
@@ -161,6 +165,8 @@ class InferenceController(QObject):
         self.explain_panel.set_running(True)
 
         def work(task: Task) -> RecordExplanation:
+            from training.explain_record import explain_record
+
             def progress(done: int, total: int) -> bool:
                 task.progress.emit((done, total))
                 return not task.is_cancelled()
@@ -193,6 +199,8 @@ class InferenceController(QObject):
         self.explained.emit(key, result)
 
     def _explain_failed(self, key: str, entry: ModelEntry, exc: BaseException) -> None:
+        from training.explain import Cancelled
+
         self._explain_task = None
         if isinstance(exc, Cancelled) or not self._current(key, entry):
             return

@@ -7,13 +7,16 @@ caution". Clicking a segment brings it on screen.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QListWidget,
                                QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ecgstudio.plot.heat_layer import NEGATIVE_INK, POSITIVE_INK
-from training.explain import ExplainConfig
-from training.explain_record import AGREEMENT_K, RecordExplanation
+if TYPE_CHECKING:  # the explainers (scikit-learn, torch) load when the user first explains
+    from training.explain import ExplainConfig
+    from training.explain_record import RecordExplanation
 
 TOP_SEGMENTS = 10
 
@@ -85,6 +88,8 @@ class ExplainPanel(QWidget):
         self.explain_button.setEnabled(bool(classes))
 
     def config(self) -> ExplainConfig:
+        from training.explain import ExplainConfig
+
         return ExplainConfig(segmentation=self.segmentation.currentData(), window_s=round(self.window_s.value(), 3),
                              baseline=self.baseline.currentData(), n_samples=self.n_samples.value())
 
@@ -112,6 +117,8 @@ class ExplainPanel(QWidget):
         self.note.setText(note)
 
     def show_explanation(self, result: RecordExplanation, class_name: str) -> None:
+        from training.explain_record import AGREEMENT_K
+
         self.set_running(False)
         start, end = result.window
         where = (f"Explained the {result.window_s:g} s window {start:.1f}–{end:.1f} s, where {class_name} is most "

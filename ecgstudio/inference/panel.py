@@ -7,6 +7,7 @@ reader sees both the call and how close it was. A record the model cannot read g
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
@@ -15,7 +16,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushB
 
 from ecgstudio.models.library import ModelEntry
 from training.checkpoint import ModelCard
-from training.inference import Prediction
+if TYPE_CHECKING:
+    from training.inference import Prediction
 
 POSITIVE_BAR = QColor(200, 60, 50)
 NEGATIVE_BAR = QColor(150, 165, 185)

@@ -7,15 +7,14 @@ the shared library file; finished models join the context's model library.
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import torch
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from ecgstudio.jobs.annotated import labelled_records
-from ecgstudio.jobs.dialog import JobDialog
 from ecgstudio.jobs.manager import Job, JobManager
 from ecgstudio.jobs.monitor import JobMonitor
 from ecgstudio.jobs.spec import JobSpec
@@ -24,7 +23,9 @@ from ecgstudio.store.errors import LibraryError
 
 
 def cuda_devices() -> list[tuple[str, str]]:
-    """(label, device) for each GPU torch can see."""
+    """(label, device) for each GPU torch can see (imports torch: called when a job is first set up)."""
+    import torch
+
     return [(f"GPU {i}: {torch.cuda.get_device_name(i)}", f"cuda:{i}") for i in range(torch.cuda.device_count())]
 
 
@@ -36,17 +37,26 @@ class JobsController(QObject):
         self.window = window
         self.db = db
         self.library = library
-        self.devices = cuda_devices()
-        self.manager = JobManager(db, library, jobs_dir, len(self.devices), parent=self)
+        self.manager = JobManager(db, library, jobs_dir, parent=self)
         self.monitor = JobMonitor(self.manager)
         self.dock = window.add_panel("Training jobs", "jobsDock", self.monitor, Qt.BottomDockWidgetArea)
         self.dock.hide()
-        self.dialog: JobDialog | None = None
+        self.dialog = None  # the JobDialog last opened
         self._build_menu()
         window.installEventFilter(self)
 
-    def open_dialog(self, spec: JobSpec | None = None) -> JobDialog:
-        """Show the job form (prefilled from ``spec``, else the last job started); a valid "Start" submits it."""
+    @cached_property
+    def devices(self) -> list[tuple[str, str]]:
+        """The GPUs jobs can run on, asked of torch the first time a job is set up (not at start-up)."""
+        devices = cuda_devices()
+        self.manager.cuda_devices = len(devices)
+        return devices
+
+    def open_dialog(self, spec: JobSpec | None = None):
+        """Show the job form (a :class:`~ecgstudio.jobs.dialog.JobDialog`, prefilled from ``spec``, else the
+        last job started); a valid "Start" submits it."""
+        from ecgstudio.jobs.dialog import JobDialog
+
         models = [(getattr(m, "name", Path(str(getattr(m, "path", m))).stem), str(getattr(m, "path", m)))
                   for m in (self.library.models() if self.library is not None else [])]
         self.dialog = JobDialog(self.window, models, lambda: len(labelled_records(self.db)), self.devices, spec,
@@ -56,6 +66,7 @@ class JobsController(QObject):
         return self.dialog
 
     def submit(self, spec: JobSpec) -> Job:
+        _ = self.devices  # the queue needs the GPU count
         job = self.manager.submit(spec)
         self.dock.show()
         self.dock.raise_()

@@ -21,7 +21,6 @@ from ecgstudio.jobs.history import JobHistory
 from ecgstudio.jobs.runner import EngineWorker
 from ecgstudio.jobs.spec import ANNOTATIONS, JobSpec, job_arguments, queue_key
 from ecgstudio.store.db import Database
-from training.config import RunConfig, save_config
 from training.errors import ECGError
 from training.progress import Event
 
@@ -125,6 +124,8 @@ class JobManager(QObject):
 
     # ------------------------------------------------------------------ internals
     def _prepare(self, job: Job) -> None:
+        from training.config import RunConfig, save_config
+
         config = dict(job.spec.config)
         job.folder.mkdir(parents=True, exist_ok=False)
         if job.spec.source == ANNOTATIONS:

@@ -5,6 +5,7 @@ engine's command line. Validation reuses the engine's own config checks (:meth:`
 the model registry), so the dialog and ``python -m training`` can never disagree on what is valid;
 what only the app knows (the folder exists and is a dataset, the parent model is readable) is added
 here. Every problem is keyed by the config field it belongs to, for the dialog to show beside it.
+The engine's config and model modules (torch) load when a job is first validated, not at start-up.
 """
 
 from __future__ import annotations
@@ -18,11 +19,7 @@ from typing import Any
 
 from ecgstudio.engine_entry import engine_command
 from training.checkpoint import load_card
-from training.config import RunConfig
-from training.data.labels import get_label_set
-from training.data.manifest import is_manifest_folder
 from training.errors import ECGError
-from training.fit.run import build_run_model
 
 FIT, HPO = "fit", "hpo"
 #: Where the job's records come from: a dataset folder, or the records labelled in the app's library.
@@ -102,8 +99,14 @@ def _check_folder(root: Path, kind: str, problems: Problems) -> None:
         problems.add("data.path", f"no such folder: {root}")
     elif kind == "ptbxl" and not (root / "ptbxl_database.csv").is_file():
         problems.add("data.path", "not a PTB-XL folder: ptbxl_database.csv is missing")
-    elif kind == "cinc" and next(root.rglob("*.hea"), None) is None and not is_manifest_folder(root):
+    elif kind == "cinc" and next(root.rglob("*.hea"), None) is None and not _is_manifest_folder(root):
         problems.add("data.path", "no .hea record headers in this folder")
+
+
+def _is_manifest_folder(root: Path) -> bool:
+    from training.data.manifest import is_manifest_folder
+
+    return is_manifest_folder(root)
 
 
 def _check_parent(finetune: dict[str, Any], problems: Problems) -> None:
@@ -118,6 +121,10 @@ def _check_parent(finetune: dict[str, Any], problems: Problems) -> None:
 def _check_config(config: dict[str, Any], problems: Problems, rounds: int = 12) -> None:
     """The engine's own checks. They stop at the first problem, so the offending value is replaced by its
     default and the check repeated, to report every field at once."""
+    from training.config import RunConfig
+    from training.data.labels import get_label_set
+    from training.fit.run import build_run_model
+
     config, defaults = copy.deepcopy(config), RunConfig().to_dict()
     for _ in range(rounds):
         try:

@@ -14,11 +14,9 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from ecgstudio.context import OpenRecord
-from ecgstudio.pe.cohort_view import CohortView
 from ecgstudio.pe.panel import PEPanel
 from ecgstudio.pe.store import PEFormStore
 from ecgstudio.store import Database, LibraryError
-from training.signal.rpeaks import mean_heart_rate
 
 CLASS_KEY = "pe/model_class"
 
@@ -38,7 +36,7 @@ class PEController(QObject):
         self.panel.model.classChosen.connect(lambda code: window.settings.setValue(CLASS_KEY, code))
         self.panel.form.ecgHeartRateRequested.connect(self.fill_heart_rate_from_ecg)
         self.dock = window.add_panel("PE work-up", "peDock", self.panel, Qt.RightDockWidgetArea, beside="annotationDock")
-        self.cohort_view: CohortView | None = None
+        self.cohort_view = None  # a CohortView, built when first asked for (it loads the engine)
         window.context.recordChanged.connect(self._record_changed)
         if inference is not None:
             inference.predicted.connect(self._predicted)
@@ -67,6 +65,8 @@ class PEController(QObject):
 
     def fill_heart_rate_from_ecg(self) -> None:
         """The mean rate of the beats detected on the open record, for the clinician to confirm."""
+        from training.signal.rpeaks import mean_heart_rate
+
         record, peaks = self.window.record, self.window.peaks
         rate = mean_heart_rate(peaks, record.fs) if record is not None and peaks is not None else None
         if rate is None:
@@ -76,7 +76,10 @@ class PEController(QObject):
             return
         self.panel.form.set_ecg_heart_rate(rate)
 
-    def open_cohort_view(self) -> CohortView:
+    def open_cohort_view(self):
+        """The cohort comparison window (a :class:`~ecgstudio.pe.cohort_view.CohortView`), shown."""
+        from ecgstudio.pe.cohort_view import CohortView
+
         if self.cohort_view is None:
             self.cohort_view = CohortView(self.window.settings, self.models, self._folder_records, self.window)
         self.cohort_view.show()

@@ -9,6 +9,9 @@ zoomed-out frame read a few thousand values instead of millions.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 import numpy as np
 
 _BASE = 16
@@ -71,3 +74,33 @@ class PeakDecimator:
                 size *= _BASE
                 self._levels.append((size, lows, highs))
         return self._levels
+
+
+#: decimators built ahead (on the thread that read the record), by the memory they cover; each entry
+#: holds its samples, so the memory cannot be freed and reused while it is listed
+_PREBUILT: OrderedDict[tuple, PeakDecimator] = OrderedDict()
+_PREBUILT_MAX = 32
+_lock = threading.Lock()
+
+
+def _memory_key(samples: np.ndarray) -> tuple:
+    return samples.__array_interface__["data"][0], samples.shape, samples.strides, samples.dtype.str
+
+
+def prebuild(signal: np.ndarray) -> None:
+    """Build the pyramids of every lead of ``signal`` (leads x samples) now — on a worker thread, so the GUI
+    thread only looks them up (an hour-long record's pyramids take most of a second)."""
+    for lead in signal:
+        decimator = PeakDecimator(lead)
+        decimator._levels_built()
+        with _lock:
+            _PREBUILT[_memory_key(lead)] = decimator
+            while len(_PREBUILT) > _PREBUILT_MAX:
+                _PREBUILT.popitem(last=False)
+
+
+def decimator_for(samples: np.ndarray) -> PeakDecimator:
+    """The decimator of ``samples``: the one built ahead for this memory, else a new one."""
+    with _lock:
+        built = _PREBUILT.get(_memory_key(samples))
+    return built if built is not None else PeakDecimator(samples)

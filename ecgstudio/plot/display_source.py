@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from ecgstudio.plot.decimate import prebuild
 from ecgstudio.plot.display import BACKGROUND_FILTER_SAMPLES, display_filtered
 from ecgstudio.workers import Task
 from training.data import Record
@@ -48,7 +49,7 @@ class DisplaySource(QObject):
         if self._filtered is not None:
             return self._filtered
         if self._task is None:
-            self._task = Task(lambda task: (record, display_filtered(record.signal, record.fs)))
+            self._task = Task(lambda task: (record, _filtered_and_prebuilt(record)))
             self._task.done.connect(self._on_filtered)
             self._task.start()
         return record.signal
@@ -66,3 +67,10 @@ class DisplaySource(QObject):
         self._filtered, self._task = filtered, None
         if self.filter_on:
             self.changed.emit(filtered)
+
+
+def _filtered_and_prebuilt(record: Record) -> np.ndarray:
+    """Worker thread: the filtered copy and its drawing pyramids, so swapping it in costs the GUI nothing."""
+    filtered = display_filtered(record.signal, record.fs)
+    prebuild(filtered)
+    return filtered

@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QTransform
 
-from ecgstudio.plot.decimate import PeakDecimator
+from ecgstudio.plot.decimate import decimator_for
 from ecgstudio.plot.paper import (MAJOR_MM, MIN_LINE_SPACING_PX, MINOR_MM, PaperScale, calibration_pulse,
                                   grid_positions, split_major)
 
@@ -168,7 +168,7 @@ class TraceItem(pg.GraphicsObject):
 
     def set_samples(self, samples: np.ndarray) -> None:
         self.prepareGeometryChange()
-        self._decimator = PeakDecimator(samples)
+        self._decimator = decimator_for(samples)
         self._low, self._high = self._decimator.extremes()
         self._cache = None
         self.update()

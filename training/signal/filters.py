@@ -8,7 +8,6 @@ and run forwards and backwards (``sosfiltfilt``), so waves keep their timing.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal as sps
 
 from training.errors import ConfigError
 
@@ -25,6 +24,8 @@ def butter_bandpass(x: np.ndarray, fs: float, low: float | None = 1.0, high: flo
         raise ConfigError("bandpass", f"low edge {low} Hz must be below high edge {high} Hz")
     if low is None and high is None:
         return x
+    from scipy import signal as sps  # on first use: the app paints before scipy loads
+
     if low is not None and high is not None:
         sos = sps.butter(order, [low, high], btype="bandpass", fs=fs, output="sos")
     elif low is not None:

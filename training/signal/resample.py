@@ -5,7 +5,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-from scipy import signal as sps
 
 from training.errors import ConfigError
 
@@ -17,5 +16,7 @@ def resample(x: np.ndarray, fs: float, target_fs: float) -> np.ndarray:
     if fs == target_fs:
         return x
     ratio = Fraction(target_fs / fs).limit_denominator(1000)
+    from scipy import signal as sps  # on first use, not when the app starts
+
     out = sps.resample_poly(x, ratio.numerator, ratio.denominator, axis=-1)
     return out.astype(x.dtype, copy=False)
