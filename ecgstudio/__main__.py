@@ -35,24 +35,33 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ECG Studio")
+    app.setOrganizationName("ECG Studio")
+    window = build_window()
+    window.show()
+    window.open_initial(args.path)
+    return app.exec()
+
+
+def build_window(settings=None):
+    """The main window with every feature plugged in, as the ``ecgstudio`` command shows it.
+
+    Each feature attaches through the host interface and the shared context (``ecgstudio.host``,
+    ``docs/PLUGGING_IN.md``); a feature whose library file cannot be opened says so and is left out.
+    """
     from ecgstudio.annotations.controller import attach_annotations
     from ecgstudio.inference import attach_inference
     from ecgstudio.jobs.controller import attach_jobs
     from ecgstudio.main_window import MainWindow
     from ecgstudio.pe import attach_pe
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("ECG Studio")
-    app.setOrganizationName("ECG Studio")
-    window = MainWindow()
-    # each feature plugs in through the host interface and the shared context (ecgstudio.host)
-    attach_annotations(window)
-    inference = attach_inference(window)
-    attach_jobs(window)
-    attach_pe(window, inference=inference)
-    window.show()
-    window.open_initial(args.path)
-    return app.exec()
+    window = MainWindow(settings)
+    window.features["annotations"] = attach_annotations(window)
+    window.features["inference"] = attach_inference(window)
+    window.features["jobs"] = attach_jobs(window)
+    window.features["pe"] = attach_pe(window, inference=window.features["inference"])
+    return window
 
 
 if __name__ == "__main__":

@@ -97,6 +97,8 @@ class MainWindow(QMainWindow):
         self._open_task: Task | None = None
         self._panels: dict[str, QDockWidget] = {}
         self._report_sections: dict[str, Callable[[], Any]] = {}
+        #: the controllers of the features plugged in, by name (filled by ``ecgstudio.__main__.build_window``)
+        self.features: dict[str, Any] = {}
 
         self.view = EcgView()
         self.record_header = QLabel(textFormat=Qt.RichText, wordWrap=True)
