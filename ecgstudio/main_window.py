@@ -261,8 +261,8 @@ class MainWindow(QMainWindow):
 
     def _on_beats(self, result: tuple[Record, np.ndarray]) -> None:
         record, peaks = result
-        if record is not self.record:
-            return
+        if record is not self.record or self._open_task is not None:
+            return  # another record was selected (and may still be loading): these beats are not its
         self._beat_task, self.peaks = None, peaks
         self.view.set_beats(peaks)
         self._update_record_status()
