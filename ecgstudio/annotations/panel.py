@@ -2,7 +2,9 @@
 
 It is a thin view over :class:`AnnotationStore`: every user action is one store call (one transaction,
 audited) followed by a refresh from the store, so what is shown is always what is committed. Errors
-the store raises (not the author, interval outside the record...) appear inline, never as dialogs.
+the store raises (not the author, interval outside the record...) appear inline, never as dialogs; so
+do a busy library (another process holds the write lock) and a lost server: the change is refused,
+nothing is half-written, and the record's last committed annotations stay on screen.
 
 Wiring (done by the main window): plot ``intervalDrawn(lead, t0, t1)`` -> :meth:`add_interval`;
 :attr:`marksChanged` -> plot ``set_marks``; :attr:`jumpTo` -> plot zoom; :attr:`statusChanged` -> library list.
@@ -24,6 +26,7 @@ from ecgstudio.annotations.intervals_view import IntervalEditor, IntervalTable
 from ecgstudio.annotations.labels_view import LabelList
 from ecgstudio.annotations.model import LABEL, STATUS_CONFIRMED, STATUS_LABELLED, STATUS_NONE, Annotation, marks_of
 from ecgstudio.annotations.store import AnnotationStore
+from ecgstudio.store.errors import LibraryError, LibraryUnavailable
 
 _STATUS_TEXT = {STATUS_NONE: ("not annotated", "#6b7280"), STATUS_LABELLED: ("annotated, not all signed", "#b26a00"),
                 STATUS_CONFIRMED: ("all signed", "#1d7a35")}
@@ -35,6 +38,7 @@ class AnnotationPanel(QWidget):
     marksChanged = Signal(list)          # list[Mark]: lead (None = all), t0, t1, label, colour, ...
     jumpTo = Signal(float, float)        # t0, t1 seconds of a double-clicked mark
     statusChanged = Signal(str, str)     # record_key, "none" | "labelled" | "confirmed"
+    libraryProblem = Signal(str)         # the library is busy or unreachable (for the status bar); "" when fine
 
     def __init__(self, store: AnnotationStore, identity: Identity, parent: QWidget | None = None):
         super().__init__(parent)
@@ -86,8 +90,8 @@ class AnnotationPanel(QWidget):
         self._show_message("")
         try:
             self.store.register_record(record_key, info)
-        except AnnotationError as exc:
-            self._show_message(str(exc), error=True)
+        except (AnnotationError, LibraryError) as exc:
+            self._show_message(_reason(exc), error=True)
         self.record_key = record_key
         self._leads = tuple(info.leads)
         self._duration = info.n_samples / info.fs
@@ -179,8 +183,8 @@ class AnnotationPanel(QWidget):
         """Run one store change; show its error inline instead of raising. Returns whether it worked."""
         try:
             result = action()
-        except AnnotationError as exc:
-            self._show_message(str(exc), error=True)
+        except (AnnotationError, LibraryError) as exc:
+            self._show_message(_reason(exc), error=True)
             self._refresh()
             return False
         self._show_message(success)
@@ -190,17 +194,30 @@ class AnnotationPanel(QWidget):
 
     def _refresh(self, keep_id: int | None = None) -> None:
         has_record = self.record_key is not None
-        self._annotations = self.store.annotations(self.record_key) if has_record else []
-        self.labels.show_labels(self.store.vocabulary() if has_record else [], self._annotations, self.author)
+        try:
+            annotations = self.store.annotations(self.record_key) if has_record else []
+            vocabulary = self.store.vocabulary() if has_record else []
+            suggestions = self.store.interval_labels()
+            status = self.store.status(self.record_key) if has_record else STATUS_NONE
+            name = (self.store.record_meta(self.record_key) or {}).get("name", "") if has_record else ""
+        except LibraryError as exc:  # keep showing what was last read; say why nothing changes
+            self.libraryProblem.emit(_reason(exc))
+            self._show_message(_reason(exc), error=True)
+            if isinstance(exc, LibraryUnavailable):
+                for widget in (self.labels, self.table, self.editor):
+                    widget.setEnabled(False)
+            return
+        self.libraryProblem.emit("")
+        self._annotations = annotations
+        self.labels.show_labels(vocabulary, self._annotations, self.author)
         marks = marks_of(self._annotations)
         self.table.show_intervals(self._annotations, {m.label: m.colour for m in marks}, keep_id)
-        self.editor.set_suggestions(self.store.interval_labels())
+        self.editor.set_suggestions(suggestions)
         self.editor.set_can_save(bool(self.author), "" if self.author else "Enter your name above first")
         for widget in (self.labels, self.table):
             widget.setEnabled(has_record)
-        status = self.store.status(self.record_key) if has_record else STATUS_NONE
+        self.editor.setEnabled(True)
         if has_record:
-            name = (self.store.record_meta(self.record_key) or {}).get("name", "")
             text, colour = _STATUS_TEXT[status]
             self.title.setText(f"<b>{escape(name)}</b> &nbsp;<span style='color:{colour}'>● {text}</span>")
         else:
@@ -255,6 +272,13 @@ class AnnotationPanel(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(labels_box, 1)
         layout.addWidget(intervals_box, 1)
+
+
+def _reason(exc: Exception) -> str:
+    """What the panel says: a library error's reason in the user's words, without the location prefix."""
+    if isinstance(exc, LibraryError):
+        return exc.reason[:1].upper() + exc.reason[1:] + ("" if exc.reason.endswith(".") else ".")
+    return str(exc)
 
 
 def _button(text: str, tooltip: str, slot) -> QPushButton:

@@ -14,14 +14,13 @@ Add a migration by appending a step to ``ANNOTATION_SCHEMA``; never edit a relea
 
 from __future__ import annotations
 
-import sqlite3
-
 from ecgstudio.annotations.model import CINC_SOURCE, PTBXL_SOURCE
 from ecgstudio.store import Schema
+from ecgstudio.store.db import Connection
 from training.data.labels import get_label_set
 
 
-def _seed_vocabulary(conn: sqlite3.Connection) -> None:
+def _seed_vocabulary(conn: Connection) -> None:
     terms = []
     for label_set, source in (("ptbxl-superclass", PTBXL_SOURCE), ("cinc-scored", CINC_SOURCE)):
         labels = get_label_set(label_set)
@@ -77,4 +76,5 @@ _V1 = (
     " BEGIN SELECT RAISE(ABORT, 'annotations are never deleted: set deleted_at'); END",
 )
 
-ANNOTATION_SCHEMA = Schema("annotations", (_V1, _seed_vocabulary))
+ANNOTATION_SCHEMA = Schema("annotations", (_V1, _seed_vocabulary),
+                           tables=("ann_records", "ann_record_paths", "ann_vocabulary", "annotations"))

@@ -1,4 +1,4 @@
-"""Annotations of ECG records, kept in the library database (plain sqlite3, no Qt).
+"""Annotations of ECG records, kept in the library database (SQLite or PostgreSQL, no Qt).
 
 Rules the store enforces, so every front end (panel, import, scripts) gets the same behaviour:
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +25,8 @@ from ecgstudio.annotations.model import (CUSTOM_SOURCE, INTERVAL, LABEL, Annotat
                                          status_of)
 from ecgstudio.annotations.schema import ANNOTATION_SCHEMA
 from ecgstudio.store import AUDIT_SCHEMA, AuditEntry, Database, append_audit, audit_history, utc_now
+from ecgstudio.store.db import Connection
+from ecgstudio.store.errors import LibraryRefused
 from training.data.readers import header_path_of
 
 ENTITY = "annotation"
@@ -244,7 +245,7 @@ class AnnotationStore:
                         conn.execute("INSERT INTO ann_records (record_key, name, first_seen) VALUES (?, ?, ?)",
                                      (draft.record_key, draft.record_name or draft.record_key, utc_now()))
                     row = self._validated_row(draft)
-                except (InvalidAnnotation, sqlite3.IntegrityError) as exc:
+                except (InvalidAnnotation, LibraryRefused) as exc:
                     raise AnnotationFileError(source_path, str(exc), draft.line) from exc
                 if self._is_duplicate(row):
                     duplicates += 1
@@ -253,9 +254,8 @@ class AnnotationStore:
                 row.update(created_at=draft.created_at or now, updated_at=now, updated_by=row["author"],
                            confirmed_by=draft.confirmed_by or None,
                            confirmed_at=(draft.confirmed_at or now) if draft.confirmed_by else None, source=source)
-                cursor = conn.execute(f"INSERT INTO annotations ({', '.join(row)}) VALUES"
-                                      f" ({', '.join(':' + k for k in row)})", row)
-                new = self._fetch(conn, cursor.lastrowid)
+                new = self._fetch(conn, conn.insert(f"INSERT INTO annotations ({', '.join(row)}) VALUES"
+                                                    f" ({', '.join(':' + k for k in row)})", row))
                 append_audit(conn, actor, "create", ENTITY, new.id, None, new.to_dict())
                 added += 1
         return ImportResult(added, duplicates)
@@ -266,31 +266,32 @@ class AnnotationStore:
                 t1: float | None, note: str, author: str) -> Annotation:
         author, now = _clean_actor(author), utc_now()
         with self._refusals(), self.db.transaction() as conn:
-            cursor = conn.execute(
+            new = self._fetch(conn, conn.insert(
                 "INSERT INTO annotations (record_key, kind, label, lead, t0, t1, note, author, created_at,"
                 " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (record_key, kind, label, lead, t0, t1, _clean_note(note), author, now, now, author),
-            )
-            new = self._fetch(conn, cursor.lastrowid)
+            ))
             append_audit(conn, author, "create", ENTITY, new.id, None, new.to_dict())
         return new
 
     @staticmethod
     @contextmanager
     def _refusals() -> Iterator[None]:
-        """A constraint the checks above could not see (another app instance wrote first) -> typed error."""
+        """A refusal the checks above could not see -> typed error: another app instance wrote first (a
+        constraint), or the server's row-level security refused this reader's role."""
         try:
             yield
-        except sqlite3.IntegrityError as exc:
-            raise InvalidAnnotation(f"the library refused the change ({exc}); reopen the record and retry") from exc
+        except LibraryRefused as exc:
+            raise InvalidAnnotation(f"the library refused the change ({exc.reason}); reopen the record and retry"
+                                    ) from exc
 
-    def _audited(self, conn: sqlite3.Connection, action: str, old: Annotation) -> Annotation:
+    def _audited(self, conn: Connection, action: str, old: Annotation) -> Annotation:
         new = self._fetch(conn, old.id)
         append_audit(conn, old.author, action, ENTITY, old.id, old.to_dict(), new.to_dict())
         return new
 
     @staticmethod
-    def _fetch(conn: sqlite3.Connection, annotation_id: int) -> Annotation:
+    def _fetch(conn: Connection, annotation_id: int) -> Annotation:
         return Annotation(**dict(conn.execute("SELECT * FROM annotations WHERE id = ?", (annotation_id,)).fetchone()))
 
     def _owned(self, annotation_id: int, actor: str, action: str) -> Annotation:
@@ -299,7 +300,7 @@ class AnnotationStore:
             raise NotAuthorError(action, annotation.author, actor.strip())
         return annotation
 
-    def _record_row(self, record_key: str) -> sqlite3.Row | None:
+    def _record_row(self, record_key: str) -> Any | None:
         rows = self.db.query("SELECT * FROM ann_records WHERE record_key = ?", (record_key,))
         return rows[0] if rows else None
 

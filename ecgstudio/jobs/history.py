@@ -1,6 +1,6 @@
 """The job history in the shared library database (component ``jobs``): one row per job.
 
-Why SQLite and not the job folders: the library file is what a user backs up and moves, and the job
+Why the library and not the job folders: the library file is what a user backs up and moves, and the job
 list must survive a restart (a job that was running when the app died is shown as failed, never as
 running forever).
 """
@@ -27,7 +27,7 @@ JOBS_SCHEMA = Schema("jobs", (
         " output_model TEXT,"
         " message TEXT NOT NULL DEFAULT '')",
     ),
-))
+), tables=("jobs",))
 
 FINAL_STATES = ("done", "failed", "cancelled")
 
@@ -60,8 +60,8 @@ class JobHistory:
 
     def add(self, kind: str, title: str, spec_json: str) -> int:
         with self.db.transaction() as conn:
-            return conn.execute("INSERT INTO jobs (kind, title, spec_json, status, created_at) VALUES"
-                                " (?, ?, ?, 'queued', ?)", (kind, title, spec_json, utc_now())).lastrowid
+            return conn.insert("INSERT INTO jobs (kind, title, spec_json, status, created_at) VALUES"
+                               " (?, ?, ?, 'queued', ?)", (kind, title, spec_json, utc_now()))
 
     def update(self, job_id: int, **values: object) -> None:
         """Set columns (``status``, ``folder``, ``log_path``, ``output_model``, ``message``); stamps times."""
@@ -75,5 +75,5 @@ class JobHistory:
 
     def rows(self, limit: int = 200) -> list[JobRow]:
         """The most recent jobs, oldest first."""
-        rows = self.db.query("SELECT * FROM (SELECT * FROM jobs ORDER BY id DESC LIMIT ?) ORDER BY id", (limit,))
+        rows = self.db.query("SELECT * FROM (SELECT * FROM jobs ORDER BY id DESC LIMIT ?) AS recent ORDER BY id", (limit,))
         return [JobRow(**dict(row)) for row in rows]

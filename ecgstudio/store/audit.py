@@ -1,19 +1,20 @@
 """The library's append-only audit trail: who changed what, when, from which value to which.
 
 Every feature that edits clinical data appends here inside the same transaction as the change, so a
-change and its audit row commit together or not at all. SQLite triggers refuse UPDATE and DELETE on the
-table: the app (or a script going through SQLite) cannot rewrite history by mistake. Someone with the
-file can still drop the triggers; this guards against bugs, not against a determined forger.
+change and its audit row commit together or not at all. Triggers refuse UPDATE and DELETE (and, on
+PostgreSQL, TRUNCATE) on the table: the app, or a script going through the database, cannot rewrite
+history. Someone with a SQLite file can still drop the triggers, so a file guards against bugs, not a
+determined forger; on PostgreSQL a reader's role owns nothing and may only insert rows in its own
+name (:mod:`ecgstudio.store.access`), so there the server enforces it.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from ecgstudio.store.db import Database, Schema, utc_now
+from ecgstudio.store.db import Connection, Database, Schema, utc_now
 
 AUDIT_SCHEMA = Schema("audit", (
     (
@@ -32,7 +33,7 @@ AUDIT_SCHEMA = Schema("audit", (
         "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
         " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
     ),
-))
+), tables=("audit_log",))
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class AuditEntry:
     new: dict[str, Any] | None
 
 
-def append_audit(conn: sqlite3.Connection, actor: str, action: str, entity: str, entity_id: object,
+def append_audit(conn: Connection, actor: str, action: str, entity: str, entity_id: object,
                  old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
     """Record one change; call inside the transaction that makes the change."""
     conn.execute(

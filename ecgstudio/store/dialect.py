@@ -1,0 +1,229 @@
+"""Everything that differs between SQLite and PostgreSQL, in one place.
+
+The features write one SQL text (SQLite spelling, ``?`` and ``:name`` parameters) and one set of
+migrations; a :class:`Dialect` connects, rewrites what PostgreSQL spells differently (parameters,
+auto-increment keys, ``REAL``, the append-only triggers), classifies the driver's exceptions into the
+library's typed errors, and knows each server's lock for migrations. Nothing outside this module
+imports ``psycopg`` or checks which backend it runs on.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ecgstudio.store.errors import LibraryBusy, LibraryError, LibraryRefused, LibraryUnavailable
+
+#: SQLite's write lock (and PostgreSQL's lock wait) gives up after this long: then "library busy".
+BUSY_TIMEOUT_S = 5.0
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_server_url(location: str | Path) -> bool:
+    return str(location).startswith(POSTGRES_SCHEMES)
+
+
+class Dialect:
+    """How one backend connects, spells SQL and reports failures."""
+
+    name: str
+    begin_write: str
+
+    def connect(self, location: str, busy_timeout_s: float) -> Any:
+        raise NotImplementedError
+
+    def sql(self, text: str, params: Sequence | dict | None) -> str:
+        """``text`` in this backend's parameter style."""
+        return text
+
+    def ddl(self, statement: str) -> list[str]:
+        """A migration statement (SQLite spelling) as this backend's statements."""
+        return [statement]
+
+    def migration_lock(self, conn: Any) -> None:
+        """Serialise schema changes between processes, inside the current transaction."""
+
+    def classify(self, exc: Exception, location: str) -> Exception:
+        """The library's typed error for a driver exception (or ``exc`` itself when it is none of ours)."""
+        return exc
+
+    def integrity_check(self, conn: Any) -> str:
+        raise NotImplementedError
+
+    def current_user(self, conn: Any) -> str | None:
+        """The database role a connection acts as (None: a file has no users)."""
+        return None
+
+    def is_alive(self, conn: Any) -> bool:
+        return True
+
+
+class SQLiteDialect(Dialect):
+    name = "sqlite"
+    #: takes the write lock up front, so two writers queue instead of failing half-way
+    begin_write = "BEGIN IMMEDIATE"
+
+    def connect(self, location: str, busy_timeout_s: float) -> sqlite3.Connection:
+        path = Path(location)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_s)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def classify(self, exc: Exception, location: str) -> Exception:
+        if isinstance(exc, sqlite3.IntegrityError):
+            return LibraryRefused(location, str(exc))
+        if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
+            return LibraryBusy(location, _BUSY_TEXT)
+        return exc
+
+    def integrity_check(self, conn: sqlite3.Connection) -> str:
+        return "; ".join(row[0] for row in conn.execute("PRAGMA integrity_check").fetchall())
+
+
+_BUSY_TEXT = ("the library is busy: another ECG Studio or an import has held it for more than "
+              f"{BUSY_TIMEOUT_S:g} s. Nothing was saved; try again in a moment")
+
+_AUTOINCREMENT = re.compile(r"INTEGER PRIMARY KEY AUTOINCREMENT", re.I)
+_REAL = re.compile(r"\bREAL\b")
+_TRIGGER = re.compile(
+    r"CREATE TRIGGER (\w+) BEFORE (UPDATE|DELETE) ON (\w+)\s+BEGIN SELECT RAISE\(ABORT, '([^']*)'\); END", re.I)
+#: one function behind every refusing trigger; its argument is the message
+_REFUSE_FUNCTION = ("CREATE OR REPLACE FUNCTION ecg_refuse() RETURNS trigger LANGUAGE plpgsql AS $$"
+                    " BEGIN RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'restrict_violation'; END $$")
+
+
+class PostgresDialect(Dialect):
+    name = "postgresql"
+    begin_write = "BEGIN"
+
+    def connect(self, location: str, busy_timeout_s: float) -> Any:
+        import psycopg
+
+        conn = psycopg.connect(location, autocommit=True, connect_timeout=5, row_factory=_row_factory,
+                               options=f"-c lock_timeout={int(busy_timeout_s * 1000)}")
+        return _PgConnection(conn)
+
+    def sql(self, text: str, params: Sequence | dict | None) -> str:
+        return _pg_parameters(text) if params is not None else text
+
+    def ddl(self, statement: str) -> list[str]:
+        trigger = _TRIGGER.fullmatch(statement.strip())
+        if trigger:
+            name, event, table, message = trigger.groups()
+            statements = [_REFUSE_FUNCTION,
+                          f"CREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH ROW"
+                          f" EXECUTE FUNCTION ecg_refuse('{message}')"]
+            if event.upper() == "DELETE":  # TRUNCATE skips row triggers: refuse it too
+                statements.append(f"CREATE TRIGGER {name}_truncate BEFORE TRUNCATE ON {table}"
+                                  f" FOR EACH STATEMENT EXECUTE FUNCTION ecg_refuse('{message}')")
+            return statements
+        if statement.lstrip().upper().startswith("CREATE TRIGGER"):
+            raise ValueError(f"no PostgreSQL spelling for trigger {statement!r}")
+        text = _AUTOINCREMENT.sub("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", statement)
+        return [_REAL.sub("DOUBLE PRECISION", text)]
+
+    def migration_lock(self, conn: Any) -> None:
+        conn.execute("SELECT pg_advisory_xact_lock(7406281)")  # any constant shared by every ECG Studio
+
+    def classify(self, exc: Exception, location: str) -> Exception:
+        import psycopg
+        from psycopg import errors
+
+        if isinstance(exc, (errors.LockNotAvailable, errors.DeadlockDetected, errors.SerializationFailure)):
+            return LibraryBusy(location, _BUSY_TEXT)
+        if isinstance(exc, errors.InsufficientPrivilege):
+            return LibraryRefused(location, f"the server refused it for this user: {_first_line(exc)}")
+        if isinstance(exc, (psycopg.IntegrityError, errors.RestrictViolation, errors.RaiseException)):
+            return LibraryRefused(location, _first_line(exc))
+        if isinstance(exc, psycopg.OperationalError) or (isinstance(exc, psycopg.InterfaceError)
+                                                         and "closed" in str(exc)):
+            return LibraryUnavailable(location, "the library server cannot be reached "
+                                                f"({_first_line(exc)}). Nothing was saved; reconnecting")
+        return exc
+
+    def integrity_check(self, conn: Any) -> str:
+        """The server keeps its own files consistent; here every table is read through once."""
+        tables = [row[0] for row in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").fetchall()]
+        for table in tables:
+            conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchall()
+        return "ok"
+
+    def current_user(self, conn: Any) -> str | None:
+        return conn.execute("SELECT current_user").fetchone()[0]
+
+    def is_alive(self, conn: Any) -> bool:
+        return not conn.raw.closed and not conn.raw.broken
+
+
+def dialect_for(location: str | Path) -> Dialect:
+    return PostgresDialect() if is_server_url(location) else SQLiteDialect()
+
+
+def classify_connect_error(exc: Exception, location: str) -> LibraryError:
+    typed = dialect_for(location).classify(exc, location)
+    return typed if isinstance(typed, LibraryError) else LibraryError(location, f"cannot open: {exc}")
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|\?|(?<!:):([A-Za-z_]\w*)|%")
+
+
+def _pg_parameters(text: str) -> str:
+    """``?`` -> ``%s``, ``:name`` -> ``%(name)s``, ``%`` -> ``%%``; quoted text is left alone."""
+    def replace(match: re.Match) -> str:
+        token = match.group(0)
+        if token == "?":
+            return "%s"
+        if token == "%":
+            return "%%"
+        if match.group(1):
+            return f"%({match.group(1)})s"
+        return token
+    return _TOKEN.sub(replace, text)
+
+
+class Row(tuple):
+    """A result row like ``sqlite3.Row``: by position, by column name, and ``dict(row)``."""
+
+    _names: tuple[str, ...] = ()
+
+    def __getitem__(self, key):  # type: ignore[override]
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._names.index(key))
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> tuple[str, ...]:
+        return self._names
+
+
+def _row_factory(cursor: Any):
+    names = tuple(column.name for column in cursor.description or ())
+    row_type = type("Row", (Row,), {"_names": names})
+    return lambda values: row_type(values)
+
+
+class _PgConnection:
+    """psycopg's connection with sqlite3's ``execute``/``executemany`` shape (a cursor back)."""
+
+    def __init__(self, raw: Any):
+        self.raw = raw
+
+    def execute(self, sql: str, params: Sequence | dict | None = None) -> Any:
+        return self.raw.execute(sql, params, prepare=False)
+
+    def executemany(self, sql: str, rows: Sequence) -> Any:
+        cursor = self.raw.cursor()
+        cursor.executemany(sql, rows)
+        return cursor
+
+    def close(self) -> None:
+        self.raw.close()
