@@ -24,6 +24,7 @@ run: $(STAMP)
 ## test: install if needed, then run the whole test suite with Qt offscreen
 test: $(STAMP)
 	@tools/qt_syslibs.sh offscreen
+	@tools/postgres_for_tests.sh
 	@QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 

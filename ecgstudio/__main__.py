@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", nargs="?", type=Path,
                         help="a record (.hea/.dat/.mat, or a hospital export: .xml, .dcm, .edf, .scp) or a folder "
                              "searched recursively for records")
+    parser.add_argument("--library", metavar="LOCATION",
+                        help="the annotation library: a file, or a team server's postgresql:// URL "
+                             "(default: $ECGSTUDIO_LIBRARY, else the one chosen in the app)")
     parser.add_argument("--smoke", action="store_true",
                         help="check every main feature offscreen, print each step's time, and exit (0 = all passed)")
     args = parser.parse_args(argv)
@@ -38,13 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ECG Studio")
     app.setOrganizationName("ECG Studio")
-    window = build_window()
+    window = build_window(library=args.library)
     window.show()
     window.open_initial(args.path)
     return app.exec()
 
 
-def build_window(settings=None):
+def build_window(settings=None, library: str | None = None):
     """The main window with every feature plugged in, as the ``ecgstudio`` command shows it.
 
     Each feature attaches through the host interface and the shared context (``ecgstudio.host``,
@@ -57,7 +60,7 @@ def build_window(settings=None):
     from ecgstudio.pe import attach_pe
 
     window = MainWindow(settings)
-    window.features["annotations"] = attach_annotations(window)
+    window.features["annotations"] = attach_annotations(window, library)
     window.features["inference"] = attach_inference(window)
     window.features["jobs"] = attach_jobs(window)
     window.features["pe"] = attach_pe(window, inference=window.features["inference"])

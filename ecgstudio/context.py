@@ -41,9 +41,12 @@ def app_data_dir() -> Path:
     return Path(folder) if folder else Path.home() / ".ecgstudio"
 
 
-def library_path(settings: QSettings) -> Path:
-    """Where the library file is: the settings' choice, else ``library.sqlite`` in the user's data folder."""
-    return Path(str(settings.value(LIBRARY_KEY, "") or app_data_dir() / "library.sqlite"))
+def library_path(settings: QSettings) -> str:
+    """Where the library is: ``$ECGSTUDIO_LIBRARY``, else the settings' choice, else ``library.sqlite`` in the
+    user's data folder. A file path (SQLite) or a team server's ``postgresql://`` URL."""
+    from ecgstudio.store.location import resolve_location
+
+    return resolve_location(None, str(settings.value(LIBRARY_KEY, "") or ""), str(app_data_dir() / "library.sqlite"))
 
 
 @dataclass(frozen=True)
@@ -69,17 +72,23 @@ class AppContext(QObject):
         self.identity = Identity(self.settings, self)
         self.record: OpenRecord | None = None
         self._database: "Database | None" = None
+        self._explicit_library: str | None = None
         self._models: "ModelLibrary | None" = None
 
     # ------------------------------------------------------------------ library database
     @property
-    def library_path(self) -> Path:
-        return library_path(self.settings)
+    def library_path(self) -> str:
+        """The library location (a file path or a ``postgresql://`` URL); ``use_library`` wins over the rest."""
+        return self._explicit_library or library_path(self.settings)
 
-    def use_library(self, path: str | Path) -> None:
-        """Use another library file from the next :meth:`database` call on (an explicit path, e.g. in tests)."""
-        self.settings.setValue(LIBRARY_KEY, str(Path(path)))
-        if self._database is not None and self._database.path != Path(path):
+    def use_library(self, location: str | Path) -> None:
+        """Use another library (a file or a server URL) from the next :meth:`database` call on: the
+        ``--library`` option, or tests. A file is remembered in the settings; a URL given here is not."""
+        location = str(location)
+        if "://" not in location:
+            self.settings.setValue(LIBRARY_KEY, location)
+        self._explicit_library = location
+        if self._database is not None and self._database.location != location:
             self._database = None
 
     def database(self) -> "Database":
@@ -87,10 +96,12 @@ class AppContext(QObject):
         if self._database is None:
             from ecgstudio.store.db import Database
 
-            path = self.library_path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._database = Database(path)
-            self.settings.setValue(LIBRARY_KEY, str(path))
+            location = self.library_path
+            self._database = Database(location)  # a file's folder is created by the database itself
+            if self._database.user:  # a team server: the database user is who signs
+                self.identity.lock(self._database.user)
+            if not self.settings.value(LIBRARY_KEY, "") and not self._database.is_server:
+                self.settings.setValue(LIBRARY_KEY, location)
         return self._database
 
     # ------------------------------------------------------------------ models

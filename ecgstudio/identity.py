@@ -29,6 +29,7 @@ class Identity(QObject):
             settings.remove(LEGACY_AUTHOR_KEY)
             name = legacy
         self._name = name
+        self._locked = False
 
     @property
     def name(self) -> str:
@@ -37,9 +38,21 @@ class Identity(QObject):
     def set_name(self, name: str) -> None:
         """Use ``name`` from now on (empty: ask again). Existing records keep the name they were made under."""
         name = name.strip()
-        if name == self._name:
+        if name == self._name or self._locked:
             return
         self._name = name
         self._settings.setValue(IDENTITY_KEY, name)
         self._settings.sync()
         self.changed.emit(name)
+
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
+    def lock(self, name: str) -> None:
+        """Be ``name`` for this session and refuse other names: on a team server the database user is who
+        signs, and the server checks it on every change. Not saved, so a local library keeps its name."""
+        self._locked = True
+        if name != self._name:
+            self._name = name
+            self.changed.emit(name)

@@ -34,8 +34,8 @@ def record(ptbxl_root):
 
 
 @pytest.fixture
-def store(tmp_path, record):
-    store = AnnotationStore(tmp_path / "library.ecglib")
+def store(library, record):
+    store = AnnotationStore(library)
     store.register_record(record_key(record), record)
     yield store
     store.close()
@@ -45,7 +45,7 @@ def _content(annotations) -> list[tuple]:
     return [(a.kind, a.label, a.lead, a.t0, a.t1, a.note, a.author, a.confirmed_by) for a in annotations]
 
 
-def test_changes_persist_across_restart_with_old_and_new_values_audited(tmp_path, store, record):
+def test_changes_persist_across_restart_with_old_and_new_values_audited(library, store, record):
     key = record_key(record)
     label = store.add_label(key, "NORM", "alice")
     mark = store.add_interval(key, "II", 1.2, 1.6, "PVC", "alice", note="wide QRS")
@@ -54,7 +54,7 @@ def test_changes_persist_across_restart_with_old_and_new_values_audited(tmp_path
     store.delete(gone.id, "alice")
     store.close()
 
-    reopened = AnnotationStore(tmp_path / "library.ecglib")  # a new connection: the app restarted
+    reopened = AnnotationStore(library)  # a new connection: the app restarted
     assert _content(reopened.annotations(key)) == [
         ("label", "NORM", None, None, None, "", "alice", None),
         ("interval", "PAC", "II", 1.2, 1.7, "wide QRS", "alice", None),
@@ -71,7 +71,9 @@ def test_changes_persist_across_restart_with_old_and_new_values_audited(tmp_path
     reopened.close()
 
 
-def test_audit_log_and_annotation_rows_cannot_be_rewritten(tmp_path, store, record):
+def test_audit_log_and_annotation_rows_cannot_be_rewritten(tmp_path, record):
+    store = AnnotationStore(tmp_path / "library.ecglib")
+    store.register_record(record_key(record), record)
     store.add_label(record_key(record), "MI", "alice")
     raw = sqlite3.connect(tmp_path / "library.ecglib")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -191,11 +193,11 @@ def _fill(store: AnnotationStore, key: str) -> None:
     store.add_interval(key, "V6", 3.5, 10.0, "ST depression", "alice")
 
 
-def test_csv_round_trip_on_a_real_record(tmp_path, store, record):
+def test_csv_round_trip_on_a_real_record(tmp_path, new_library, store, record):
     key = record_key(record)
     _fill(store, key)
     assert export_csv(store, tmp_path / "out.csv") == 6
-    fresh = AnnotationStore(tmp_path / "other.ecglib")
+    fresh = AnnotationStore(new_library())
     result = import_csv(fresh, tmp_path / "out.csv", "carol")
     assert (result.added, result.duplicates) == (6, 0)
     assert _content(fresh.annotations(key)) == _content(store.annotations(key))
@@ -205,7 +207,7 @@ def test_csv_round_trip_on_a_real_record(tmp_path, store, record):
     fresh.close()
 
 
-def test_wfdb_round_trip_on_a_real_record(tmp_path, store, record):
+def test_wfdb_round_trip_on_a_real_record(tmp_path, new_library, store, record):
     key = record_key(record)
     _fill(store, key)
     path = export_wfdb(store, key, tmp_path)
@@ -213,7 +215,7 @@ def test_wfdb_round_trip_on_a_real_record(tmp_path, store, record):
     plain = wfdb.rdann(str(tmp_path / "00001_hr"), "ecgs")  # any WFDB tool sees onsets/offsets per lead
     assert plain.fs == 500 and plain.symbol.count("(") == 3 and plain.symbol.count(")") == 3
     assert list(plain.chan[[s == "(" for s in plain.symbol]]) == [1, 0, 11]
-    fresh = AnnotationStore(tmp_path / "other.ecglib")
+    fresh = AnnotationStore(new_library())
     fresh.register_record(key, record)
     result = import_wfdb(fresh, path, key, "carol")
     assert (result.added, result.skipped) == (6, 0)
@@ -236,10 +238,10 @@ def test_wfdb_round_trip_on_a_real_record(tmp_path, store, record):
     ("record_key,kind,label,author\nk,label,,al\n", 2, "label is empty"),
     ("record_key,kind,label,author,t0,t1\nk,interval,PVC,al,2.0,1.0\n", 2, "start < end"),
 ])
-def test_malformed_csv_is_refused_naming_the_line_and_imports_nothing(tmp_path, text, line, reason):
+def test_malformed_csv_is_refused_naming_the_line_and_imports_nothing(tmp_path, library, text, line, reason):
     path = tmp_path / "bad.csv"
     path.write_text(text, encoding="utf-8")
-    store = AnnotationStore(tmp_path / "library.ecglib")
+    store = AnnotationStore(library)
     with pytest.raises(AnnotationFileError, match=reason) as caught:
         import_csv(store, path, "alice")
     assert caught.value.line == line and f"bad.csv, line {line}" in str(caught.value)
@@ -283,13 +285,13 @@ def test_statuses_by_path_for_the_library_view(store, record, ptbxl_root):
     assert store.statuses_by_path([record.path, bare]) == {str(record.path): "labelled", str(bare): "labelled"}
 
 
-def test_features_share_one_library_file_and_migrate_independently(tmp_path, store):
-    db = Database(tmp_path / "library.ecglib")
+def test_features_share_one_library_and_migrate_independently(tmp_path, library, store):
+    db = Database(library)
     v1 = Schema("pe_scores", (("CREATE TABLE pe_scores (id INTEGER PRIMARY KEY, patient TEXT)",),))
     db.ensure(v1)
     db.ensure(Schema("pe_scores", v1.migrations + (("ALTER TABLE pe_scores ADD COLUMN wells REAL",),)))
     assert (db.version("pe_scores"), db.version("annotations"), db.version("audit")) == (2, 2, 1)
-    assert db.journal_mode == "wal"
+    assert db.journal_mode == ("server" if db.is_server else "wal")
     shared = AnnotationStore(db)
     shared.register_record("k", FAKE_INFO)
     shared.add_interval("k", "V1", 0.5, 1.0, "PVC", "alice")
@@ -299,7 +301,7 @@ def test_features_share_one_library_file_and_migrate_independently(tmp_path, sto
         conn.execute("UPDATE schema_versions SET version = 99 WHERE component = 'annotations'")
     db.close()
     with pytest.raises(LibraryError, match="newer than this ECG Studio"):
-        AnnotationStore(tmp_path / "library.ecglib")
+        AnnotationStore(library)
     (tmp_path / "junk.ecglib").write_bytes(b"definitely not sqlite" * 100)
     with pytest.raises(LibraryError, match="not a usable library"):
         AnnotationStore(tmp_path / "junk.ecglib")

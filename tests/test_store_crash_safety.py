@@ -107,7 +107,7 @@ def test_processes_creating_a_new_library_at_once_all_succeed(tmp_path):
             process.start()
         go.set()
         for process in processes:
-            process.join(30)
+            process.join(120)
         assert [p.exitcode for p in processes] == [0] * 8
         db = Database(library)
         assert db.versions() == {"audit": 1, "annotations": 2, "pe_forms": 1, "jobs": 1}

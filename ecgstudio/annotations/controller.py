@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from ecgstudio.annotations.csv_io import export_csv, import_csv
 from ecgstudio.annotations.errors import AnnotationError
 from ecgstudio.annotations.panel import AnnotationPanel
 from ecgstudio.annotations.store import AnnotationStore
 from ecgstudio.annotations.wfdb_io import export_wfdb, import_wfdb
-from ecgstudio.context import OpenRecord
-from ecgstudio.store.errors import LibraryError
+from ecgstudio.annotations.library_dialog import LibraryLocationDialog
+from ecgstudio.context import LIBRARY_KEY, OpenRecord
+from ecgstudio.store.errors import LibraryError, display_location
+
+RECONNECT_MS = 3000
 
 
 class AnnotationController(QObject):
@@ -37,6 +40,8 @@ class AnnotationController(QObject):
         self.panel.marksChanged.connect(window.view.set_marks)
         self.panel.jumpTo.connect(window.view.show_interval)
         self.panel.statusChanged.connect(self._status_changed)
+        self.panel.libraryProblem.connect(self._library_problem)
+        self._reconnect_timer = QTimer(self, interval=RECONNECT_MS, timeout=self._try_reconnect)
         window.context.recordChanged.connect(self._record_changed)
         window.library.scanFinished.connect(lambda _n: self.refresh_statuses())
         window.add_report_section("annotations", self.report_annotations)
@@ -58,10 +63,31 @@ class AnnotationController(QObject):
         if key in self._path_of:
             self.window.library.set_annotation_status(self._path_of[key], status)
 
+    def _library_problem(self, text: str) -> None:
+        """A busy or unreachable library: say so in the status bar until it is fine; retry a lost server."""
+        bar = self.window.statusBar()
+        if text:
+            bar.showMessage(f"Library: {text}")
+            if not self.store.db.available and not self._reconnect_timer.isActive():
+                self._reconnect_timer.start()
+        elif bar.currentMessage().startswith("Library:"):
+            bar.clearMessage()
+
+    def _try_reconnect(self) -> None:
+        if self.store.db.reconnect():
+            self._reconnect_timer.stop()
+            self.panel.reload()
+            self.window.statusBar().showMessage(f"Reconnected to the library {self.store.db}", 8000)
+
     def refresh_statuses(self) -> None:
         """Badges for every listed record this library has seen before."""
         keys = [entry.key for entry in self.window.library.model.entries]
-        for key, status in self.store.statuses_by_path(keys).items():
+        try:
+            statuses = self.store.statuses_by_path(keys)
+        except LibraryError as exc:
+            self._library_problem(exc.reason)
+            return
+        for key, status in statuses.items():
             self.window.library.set_annotation_status(key, "" if status == "none" else status)
 
     def report_annotations(self) -> list[tuple[str, str | None, float, float, str]]:
@@ -78,7 +104,17 @@ class AnnotationController(QObject):
         menu.addAction("Import &WFDB annotations for this record…", self._import_wfdb)
         menu.addAction("Export W&FDB annotations for this record…", self._export_wfdb)
         menu.addSeparator()
-        menu.addAction(f"Library file: {self.store.db.path}").setEnabled(False)
+        menu.addAction(f"Library: {self.store.db}" + (f" (as {self.store.db.user})" if self.store.db.is_server
+                                                      else "")).setEnabled(False)
+        menu.addAction("Library &location…", self._choose_library)
+
+    def _choose_library(self) -> None:
+        dialog = LibraryLocationDialog(str(self.window.context.settings.value(LIBRARY_KEY, "")
+                                           or self.store.db.location), self.window)
+        if dialog.exec() == QDialog.Accepted:
+            self.window.context.settings.setValue(LIBRARY_KEY, dialog.location())
+            self.window.statusBar().showMessage(
+                f"The library {display_location(dialog.location())} opens at the next start", 8000)
 
     def _run(self, action, done) -> None:
         """Run an import/export, report failures in a dialog and success (``done(result)``) in the status bar."""
@@ -121,8 +157,8 @@ def _imported(result) -> str:
     return f"Imported {result.added} annotations ({result.duplicates} already present, {result.skipped} skipped)"
 
 
-def attach_annotations(host, path: Path | None = None) -> AnnotationController | None:
-    """Wire annotations into ``host``, stored in the shared library file (``path`` chooses another one).
+def attach_annotations(host, path: str | Path | None = None) -> AnnotationController | None:
+    """Wire annotations into ``host``, stored in the shared library (``path``: another file or server URL).
 
     A library file that cannot be opened is reported, and the app runs without annotations.
     """
@@ -133,6 +169,6 @@ def attach_annotations(host, path: Path | None = None) -> AnnotationController |
         store = AnnotationStore(context.database())
     except (LibraryError, AnnotationError, OSError) as exc:
         QMessageBox.warning(host, "Annotations unavailable",
-                            f"Cannot open the annotation library {context.library_path}: {exc}")
+                            f"Cannot open the annotation library {display_location(context.library_path)}: {exc}")
         return None
     return AnnotationController(host, store)

@@ -47,6 +47,7 @@ class AnnotationPanel(QWidget):
         self._leads: tuple[str, ...] = ()
         self._duration = 0.0
         self._annotations: list[Annotation] = []
+        self._vocabulary: list = []
         self.author_bar = AuthorBar(identity)
         identity.changed.connect(lambda _name: self._refresh())
         self.title = QLabel("No record open")
@@ -202,13 +203,15 @@ class AnnotationPanel(QWidget):
             name = (self.store.record_meta(self.record_key) or {}).get("name", "") if has_record else ""
         except LibraryError as exc:  # keep showing what was last read; say why nothing changes
             self.libraryProblem.emit(_reason(exc))
-            self._show_message(_reason(exc), error=True)
+            if not self.message.text():  # keep the message of the change that just failed
+                self._show_message(_reason(exc), error=True)
+            self.labels.show_labels(self._vocabulary, self._annotations, self.author)  # undo the refused click
             if isinstance(exc, LibraryUnavailable):
                 for widget in (self.labels, self.table, self.editor):
                     widget.setEnabled(False)
             return
         self.libraryProblem.emit("")
-        self._annotations = annotations
+        self._annotations, self._vocabulary = annotations, vocabulary
         self.labels.show_labels(vocabulary, self._annotations, self.author)
         marks = marks_of(self._annotations)
         self.table.show_intervals(self._annotations, {m.label: m.colour for m in marks}, keep_id)

@@ -102,7 +102,7 @@ def attach_jobs(host, database_or_path: Database | str | Path | None = None, lib
         context.use_library(database_or_path)
     try:
         db = database_or_path if isinstance(database_or_path, Database) else context.database()
-        return JobsController(host, db, library if library is not None else context.models, db.path.parent / "jobs")
+        return JobsController(host, db, library if library is not None else context.models, db.workdir / "jobs")
     except (LibraryError, OSError) as exc:
         QMessageBox.warning(host, "Training unavailable", f"Cannot open the job history: {exc}")
         return None

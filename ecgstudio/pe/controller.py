@@ -17,6 +17,7 @@ from ecgstudio.context import OpenRecord
 from ecgstudio.pe.panel import PEPanel
 from ecgstudio.pe.store import PEFormStore
 from ecgstudio.store import Database, LibraryError
+from ecgstudio.store.errors import display_location
 
 CLASS_KEY = "pe/model_class"
 
@@ -95,7 +96,7 @@ class PEController(QObject):
         menu.addAction("&Cohort comparison…", self.open_cohort_view)
         menu.addAction("Generate &demo cohort (SYNTHETIC)…", lambda: self.open_cohort_view().ask_demo())
         menu.addSeparator()
-        menu.addAction(f"Library file: {self.store.db.path}").setEnabled(False)
+        menu.addAction(f"Library: {self.store.db}").setEnabled(False)
 
 
 def attach_pe(host, library: Database | str | Path | None = None, inference=None,
@@ -113,6 +114,6 @@ def attach_pe(host, library: Database | str | Path | None = None, inference=None
     try:
         store = PEFormStore(library if isinstance(library, Database) else context.database())
     except (LibraryError, OSError) as exc:
-        QMessageBox.warning(host, "PE forms unavailable", f"Cannot open the library {context.library_path}: {exc}")
+        QMessageBox.warning(host, "PE forms unavailable", f"Cannot open the library {display_location(context.library_path)}: {exc}")
         return None
     return PEController(host, store, inference, models if models is not None else context.models)

@@ -81,7 +81,7 @@ class PEFormStore:
                              " updated_by = excluded.updated_by", (record_key, text, now, actor, now, actor))
                 append_audit(conn, actor, "update" if old else "create", ENTITY, record_key, old, new)
         except sqlite3.Error as exc:  # locked, read-only, disk full: the view shows the reason, not sqlite's type
-            raise LibraryError(self.db.path, f"the PE form was not saved: {exc}") from None
+            raise LibraryError(self.db.location, f"the PE form was not saved: {exc}") from None
         return True
 
     def history(self, record_key: str) -> list[AuditEntry]:

@@ -157,7 +157,8 @@ class Database:
     def _run(self, call: Callable[[Any], Any]) -> Any:
         """Call the driver; its exceptions become the library's typed errors."""
         if not self._in_transaction and not self.reconnect():
-            raise LibraryUnavailable(self.location, "the library server cannot be reached; reconnecting")
+            raise LibraryUnavailable(self.location, "the library server cannot be reached; changes are refused"
+                                                    " until it is back (reconnecting)")
         try:
             return call(self._conn)
         except Exception as exc:

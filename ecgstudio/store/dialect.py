@@ -54,6 +54,9 @@ class Dialect:
     def integrity_check(self, conn: Any) -> str:
         raise NotImplementedError
 
+    def after_explicit_ids(self, conn: Any, table: str) -> None:
+        """Rows were inserted with their ids (a library copy): the next generated id must follow them."""
+
     def current_user(self, conn: Any) -> str | None:
         """The database role a connection acts as (None: a file has no users)."""
         return None
@@ -128,7 +131,11 @@ class PostgresDialect(Dialect):
         return [_REAL.sub("DOUBLE PRECISION", text)]
 
     def migration_lock(self, conn: Any) -> None:
-        conn.execute("SELECT pg_advisory_xact_lock(7406281)")  # any constant shared by every ECG Studio
+        conn.execute("SELECT pg_advisory_xact_lock(7406281)")
+
+    def after_explicit_ids(self, conn: Any, table: str) -> None:
+        conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL)"
+                     f" FROM {table}")  # any constant shared by every ECG Studio
 
     def classify(self, exc: Exception, location: str) -> Exception:
         import psycopg

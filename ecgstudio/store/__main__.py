@@ -1,0 +1,5 @@
+import sys
+
+from ecgstudio.store.cli import main
+
+sys.exit(main())

@@ -1,0 +1,137 @@
+"""Who may do what in a team library on PostgreSQL, enforced by the server (roles and row-level security).
+
+A SQLite file has no users: whoever can write the file can write the library, and the app's author
+checks are all there is. On a server each person connects as their own database role, and the rules
+below hold for any client, hand-written SQL included:
+
+- ``ecg_reader`` (every reader): reads everything; creates, edits and signs only annotations whose
+  author is their own role; appends audit rows only in their own name; can never update, delete or
+  truncate the audit trail (no privilege, and triggers refuse it even for the owner); records their own
+  progress in reading studies.
+- ``ecg_adjudicator``: a reader who may also write a study's consensus labels and edit the vocabulary.
+- ``ecg_admin``: creates studies and manages readers (an admin's login role gets ``CREATEROLE``);
+  holds no right to rewrite anyone's annotations.
+
+The tables are owned by the role that ran :func:`setup_access` (the server's administrator account);
+an owner bypasses row-level security, which is why no reader, adjudicator or admin is ever the owner.
+:func:`setup_access` is idempotent: run it again after an upgrade adds tables.
+"""
+
+from __future__ import annotations
+
+from ecgstudio.store.db import Database
+from ecgstudio.store.errors import LibraryError
+
+READER, ADJUDICATOR, ADMIN = "ecg_reader", "ecg_adjudicator", "ecg_admin"
+ROLES = {"reader": (READER,), "adjudicator": (READER, ADJUDICATOR), "admin": (ADMIN,)}
+
+#: table -> privileges of readers (every role below inherits or is granted them explicitly)
+_READER_GRANTS = {
+    "schema_versions": "SELECT",
+    "audit_log": "SELECT, INSERT",
+    "ann_records": "SELECT, INSERT, UPDATE",
+    "ann_record_paths": "SELECT, INSERT, UPDATE",
+    "ann_vocabulary": "SELECT",
+    "annotations": "SELECT, INSERT, UPDATE",
+    "pe_forms": "SELECT, INSERT, UPDATE",
+    "jobs": "SELECT, INSERT, UPDATE",
+    "studies": "SELECT",
+    "study_records": "SELECT",
+    "study_readers": "SELECT",
+    "study_progress": "SELECT, INSERT, UPDATE",
+    "study_consensus": "SELECT",
+}
+_ADJUDICATOR_GRANTS = {"ann_vocabulary": "INSERT, UPDATE", "study_consensus": "INSERT, UPDATE"}
+_ADMIN_GRANTS = {**{table: "SELECT" for table in _READER_GRANTS}, "audit_log": "SELECT, INSERT",
+                 "ann_vocabulary": "SELECT, INSERT, UPDATE", "studies": "SELECT, INSERT, UPDATE",
+                 "study_records": "SELECT, INSERT", "study_readers": "SELECT, INSERT, UPDATE"}
+
+#: (table, policy, command, roles, USING, WITH CHECK); a table with RLS on and no policy for a command refuses it
+_POLICIES = (
+    ("annotations", "read_all", "SELECT", "PUBLIC", "true", None),
+    ("annotations", "create_own", "INSERT", READER,
+     None, "author = current_user AND updated_by = current_user AND confirmed_by IS NULL"),
+    ("annotations", "change_own", "UPDATE", READER, "author = current_user",
+     "author = current_user AND updated_by = current_user AND (confirmed_by IS NULL OR confirmed_by = current_user)"
+     " AND (deleted_by IS NULL OR deleted_by = current_user)"),
+    ("audit_log", "read_all", "SELECT", "PUBLIC", "true", None),
+    ("audit_log", "append_own", "INSERT", f"{READER}, {ADMIN}", None, "actor = current_user"),
+    ("study_progress", "read_all", "SELECT", "PUBLIC", "true", None),
+    ("study_progress", "own_progress", "INSERT", READER, None, "reader = current_user"),
+    ("study_progress", "own_progress_update", "UPDATE", READER, "reader = current_user", "reader = current_user"),
+    ("study_consensus", "read_all", "SELECT", "PUBLIC", "true", None),
+    ("study_consensus", "adjudicator_writes", "INSERT", ADJUDICATOR, None, "decided_by = current_user"),
+    ("study_consensus", "adjudicator_updates", "UPDATE", ADJUDICATOR, "true", "decided_by = current_user"),
+)
+
+
+def _require_server(db: Database) -> None:
+    if not db.is_server:
+        raise LibraryError(db.location, "roles and row-level security need a PostgreSQL library")
+
+
+def setup_access(db: Database) -> None:
+    """Create the three group roles (once per server), turn row-level security on and grant per role."""
+    _require_server(db)
+    tables = {row[0] for row in db.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+    with db.transaction() as conn:
+        db.dialect.migration_lock(conn)
+        for role in (READER, ADJUDICATOR, ADMIN):
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = ?", (role,)).fetchall():
+                conn.ddl(f"CREATE ROLE {role} NOLOGIN")
+        conn.ddl(f"GRANT {READER}, {ADJUDICATOR} TO {ADMIN} WITH ADMIN OPTION")
+        conn.ddl(f"GRANT USAGE ON SCHEMA {_current_schema(conn)} TO {READER}, {ADJUDICATOR}, {ADMIN}")
+        conn.ddl(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {_current_schema(conn)} TO {READER}, {ADMIN}")
+        for grants, role in ((_READER_GRANTS, READER), (_ADJUDICATOR_GRANTS, ADJUDICATOR), (_ADMIN_GRANTS, ADMIN)):
+            for table, privileges in grants.items():
+                if table in tables:
+                    conn.ddl(f"GRANT {privileges} ON {table} TO {role}")
+        for table in {policy[0] for policy in _POLICIES} & tables:
+            conn.ddl(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        for table, name, command, roles, using, check in _POLICIES:
+            if table not in tables:
+                continue
+            conn.ddl(f"DROP POLICY IF EXISTS {name} ON {table}")
+            conn.ddl(f"CREATE POLICY {name} ON {table} FOR {command} TO {roles}"
+                     + (f" USING ({using})" if using else "") + (f" WITH CHECK ({check})" if check else ""))
+
+
+def add_user(db: Database, name: str, kind: str = "reader", password: str | None = None) -> None:
+    """A login role for one person: ``kind`` is ``reader``, ``adjudicator`` or ``admin``.
+
+    The role name is what the app shows as the author of their annotations.
+    """
+    _require_server(db)
+    if kind not in ROLES:
+        raise ValueError(f"kind must be one of {', '.join(ROLES)}, got {kind!r}")
+    identifier = _identifier(name)
+    with db.transaction() as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = ?", (name,)).fetchall()
+        if not exists:
+            conn.ddl(f"CREATE ROLE {identifier} LOGIN")
+        if kind == "admin":  # role attributes are not inherited from a group: the person's role needs it
+            conn.ddl(f"ALTER ROLE {identifier} CREATEROLE")
+        if password is not None:
+            conn.ddl(f"ALTER ROLE {identifier} PASSWORD {_quote(password)}")
+        conn.ddl(f"GRANT {', '.join(ROLES[kind])} TO {identifier}")
+
+
+def remove_user(db: Database, name: str) -> None:
+    """Stop someone logging in; their annotations and audit rows stay, under their name."""
+    _require_server(db)
+    with db.transaction() as conn:
+        conn.ddl(f"ALTER ROLE {_identifier(name)} NOLOGIN")
+
+
+def _identifier(name: str) -> str:
+    if not name.replace("_", "").replace(".", "").isalnum() or not name[:1].isalpha() or len(name) > 63:
+        raise ValueError(f"a user name is letters, digits, '_' and '.', starting with a letter; got {name!r}")
+    return f'"{name}"'
+
+
+def _current_schema(conn) -> str:
+    return conn.execute("SELECT current_schema()").fetchall()[0][0]
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
