@@ -13,5 +13,6 @@ def library_schemas() -> tuple[Schema, ...]:
     from ecgstudio.annotations.schema import ANNOTATION_SCHEMA
     from ecgstudio.jobs.history import JOBS_SCHEMA
     from ecgstudio.pe.store import PE_SCHEMA
+    from ecgstudio.studies.store import STUDY_SCHEMA
 
-    return (AUDIT_SCHEMA, ANNOTATION_SCHEMA, PE_SCHEMA, JOBS_SCHEMA)
+    return (AUDIT_SCHEMA, ANNOTATION_SCHEMA, PE_SCHEMA, JOBS_SCHEMA, STUDY_SCHEMA)
