@@ -58,12 +58,14 @@ def build_window(settings=None, library: str | None = None):
     from ecgstudio.jobs.controller import attach_jobs
     from ecgstudio.main_window import MainWindow
     from ecgstudio.pe import attach_pe
+    from ecgstudio.studies.controller import attach_studies
 
     window = MainWindow(settings)
     window.features["annotations"] = attach_annotations(window, library)
     window.features["inference"] = attach_inference(window)
     window.features["jobs"] = attach_jobs(window)
     window.features["pe"] = attach_pe(window, inference=window.features["inference"])
+    window.features["studies"] = attach_studies(window, window.features["annotations"], window.features["jobs"])
     return window
 
 

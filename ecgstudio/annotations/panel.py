@@ -48,6 +48,7 @@ class AnnotationPanel(QWidget):
         self._duration = 0.0
         self._annotations: list[Annotation] = []
         self._vocabulary: list = []
+        self._blinded = False
         self.author_bar = AuthorBar(identity)
         identity.changed.connect(lambda _name: self._refresh())
         self.title = QLabel("No record open")
@@ -103,6 +104,11 @@ class AnnotationPanel(QWidget):
         """Show no record (e.g. when the selected one failed to load)."""
         self.editor.cancel()
         self.record_key, self._leads, self._duration = None, (), 0.0
+        self._refresh()
+
+    def set_blinded(self, blinded: bool) -> None:
+        """Show only the annotating author's own annotations (blinded reading in a study), or everyone's."""
+        self._blinded = blinded
         self._refresh()
 
     def reload(self) -> None:
@@ -197,6 +203,8 @@ class AnnotationPanel(QWidget):
         has_record = self.record_key is not None
         try:
             annotations = self.store.annotations(self.record_key) if has_record else []
+            if self._blinded:
+                annotations = [a for a in annotations if a.author == self.author]
             vocabulary = self.store.vocabulary() if has_record else []
             suggestions = self.store.interval_labels()
             status = self.store.status(self.record_key) if has_record else STATUS_NONE

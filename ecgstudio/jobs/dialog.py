@@ -36,7 +36,8 @@ from training.signal.normalize import NORMALIZATIONS
 
 #: (label shown, data source, engine data kind)
 SOURCES = (("PTB-XL folder", FOLDER, "ptbxl"), ("CinC-style folder (.hea with #Dx)", FOLDER, "cinc"),
-           ("Records labelled in this library", ANNOTATIONS, "auto"))
+           ("Records labelled in this library", ANNOTATIONS, "auto"),
+           ("Dataset with manifest.csv (e.g. a reading study's consensus)", FOLDER, "auto"))
 #: QSettings key of the last job started from the dialog (a JobSpec as JSON)
 LAST_JOB_KEY = "jobs/last_spec"
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ecgstudio.annotations.schema import ANNOTATION_SCHEMA
 from ecgstudio.store import AUDIT_SCHEMA, Database, Schema, append_audit, utc_now
-from ecgstudio.studies.agreement import LabelAgreement, study_agreement
+from ecgstudio.studies.agreement import IntervalAgreement, LabelAgreement, interval_agreement, study_agreement
 from training.data.manifest import ManifestRow, write_manifest
 
 STUDY_ENTITY = "study"
@@ -187,6 +187,13 @@ class StudyStore:
             done = self.finished(study)
             keys = [k for k in keys if all(k in done.get(r, ()) for r in study.readers)]
         return study_agreement(keys, study.readers, study.vocabulary, self.readings(study))
+
+    def interval_agreements(self, study: Study) -> list[IntervalAgreement]:
+        """Overlap agreement of every interval label the study's readers marked on its records."""
+        rows = self.db.query("SELECT DISTINCT a.label FROM annotations a JOIN study_records s ON s.record_key ="
+                             " a.record_key AND s.study_id = ? WHERE a.kind = 'interval' AND a.deleted_at IS NULL"
+                             " ORDER BY 1", (study.id,))
+        return [interval_agreement(row[0], study.readers, self.interval_marks(study, row[0])) for row in rows]
 
     def interval_marks(self, study: Study, label: str) -> dict[tuple[str, str], list[tuple[str | None, float, float]]]:
         rows = self.db.query(
