@@ -290,7 +290,7 @@ def test_features_share_one_library_and_migrate_independently(tmp_path, library,
     v1 = Schema("pe_scores", (("CREATE TABLE pe_scores (id INTEGER PRIMARY KEY, patient TEXT)",),))
     db.ensure(v1)
     db.ensure(Schema("pe_scores", v1.migrations + (("ALTER TABLE pe_scores ADD COLUMN wells REAL",),)))
-    assert (db.version("pe_scores"), db.version("annotations"), db.version("audit")) == (2, 2, 1)
+    assert (db.version("pe_scores"), db.version("annotations"), db.version("audit")) == (2, 3, 1)
     assert db.journal_mode == ("server" if db.is_server else "wal")
     shared = AnnotationStore(db)
     shared.register_record("k", FAKE_INFO)

@@ -110,7 +110,7 @@ def test_processes_creating_a_new_library_at_once_all_succeed(tmp_path):
             process.join(120)
         assert [p.exitcode for p in processes] == [0] * 8
         db = Database(library)
-        assert db.versions() == {"audit": 1, "annotations": 2, "pe_forms": 1, "jobs": 1}
+        assert db.versions() == {"audit": 1, "annotations": 3, "pe_forms": 1, "jobs": 1}
         assert db.query("SELECT COUNT(*) FROM ann_vocabulary")[0][0] == 31  # seeded once, not eight times
         db.close()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +28,7 @@ from ecgstudio.annotations.schema import ANNOTATION_SCHEMA
 from ecgstudio.store import AUDIT_SCHEMA, AuditEntry, Database, append_audit, audit_history, utc_now
 from ecgstudio.store.db import Connection
 from ecgstudio.store.errors import LibraryRefused
-from training.data.readers import header_path_of
+from training.data.readers import RECORD_SUFFIXES
 
 ENTITY = "annotation"
 VOCABULARY_ENTITY = "vocabulary"
@@ -154,18 +155,18 @@ class AnnotationStore:
     def statuses_by_path(self, paths: Iterable[str | Path]) -> dict[str, str]:
         """Status per record path (header, signal file or bare record name), for a library list.
 
-        Keys of the result are the paths as given; records never opened here are ``"none"``.
+        Keys of the result are the paths as given; records never opened here are ``"none"``. One query
+        joins all the paths to their annotation counts (from the status index alone).
         """
-        resolved = {str(p): _path_id(p) for p in paths}
-        key_of: dict[str, str] = {}
-        values = list(set(resolved.values()))
-        for start in range(0, len(values), 500):
-            chunk = values[start:start + 500]
-            rows = self.db.query(f"SELECT path, record_key FROM ann_record_paths WHERE path IN"
-                                 f" ({','.join('?' * len(chunk))})", chunk)
-            key_of.update((row["path"], row["record_key"]) for row in rows)
-        by_key = self.statuses(key_of.values())
-        return {given: by_key.get(key_of.get(real, ""), status_of(0, 0)) for given, real in resolved.items()}
+        resolved = _path_ids(paths)
+        dialect = self.db.dialect
+        rows = self.db.query(
+            "SELECT p.path, COUNT(a.record_key), COUNT(a.confirmed_at) FROM ann_record_paths p"
+            " LEFT JOIN annotations a ON a.record_key = p.record_key AND a.deleted_at IS NULL"
+            f" WHERE {dialect.member_of('p.path')} GROUP BY p.path",
+            (dialect.list_parameter(sorted(set(resolved.values()))),))
+        counts = {row[0]: (row[1], row[2]) for row in rows}
+        return {given: status_of(*counts.get(real, (0, 0))) for given, real in resolved.items()}
 
     # -- changes -------------------------------------------------------------------------------------
 
@@ -368,8 +369,25 @@ class AnnotationStore:
 
 
 def _path_id(path: str | Path) -> str:
-    """One spelling per record file: its absolute header path, whichever of its files was named."""
-    return str(header_path_of(path).resolve())
+    """One spelling per record file: its absolute header path (links resolved), whichever file was named."""
+    return _path_ids([path])[str(path)]
+
+
+def _path_ids(paths: Iterable[str | Path]) -> dict[str, str]:
+    """:func:`_path_id` of many paths, resolving each folder once (a library lists thousands per folder):
+    the folder's real path, and the header's own target when the header itself is a symbolic link."""
+    folders: dict[str, str] = {}
+    out: dict[str, str] = {}
+    for given in paths:
+        text = str(given)
+        base, suffix = os.path.splitext(text)  # header_path_of in string form: pathlib costs more than the query
+        header = (base if suffix.lower() in RECORD_SUFFIXES else text) + ".hea"
+        folder, name = os.path.split(os.path.abspath(header))
+        if folder not in folders:
+            folders[folder] = os.path.realpath(folder)
+        candidate = os.path.join(folders[folder], name)
+        out[str(given)] = os.path.realpath(candidate) if os.path.islink(candidate) else candidate
+    return out
 
 
 def _clean_label(label: str) -> str:

@@ -9,6 +9,7 @@ imports ``psycopg`` or checks which backend it runs on.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -56,6 +57,14 @@ class Dialect:
 
     def after_explicit_ids(self, conn: Any, table: str) -> None:
         """Rows were inserted with their ids (a library copy): the next generated id must follow them."""
+
+    def member_of(self, column: str) -> str:
+        """A condition "``column`` is one of a list" taking the whole list as one parameter
+        (:meth:`list_parameter`): one query for 10,000 keys instead of one per few hundred."""
+        return f"{column} IN (SELECT value FROM json_each(?))"
+
+    def list_parameter(self, values: Sequence[str]) -> Any:
+        return json.dumps(list(values))
 
     def current_user(self, conn: Any) -> str | None:
         """The database role a connection acts as (None: a file has no users)."""
@@ -132,6 +141,12 @@ class PostgresDialect(Dialect):
 
     def migration_lock(self, conn: Any) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(7406281)")
+
+    def member_of(self, column: str) -> str:
+        return f"{column} = ANY(?)"
+
+    def list_parameter(self, values: Sequence[str]) -> Any:
+        return list(values)
 
     def after_explicit_ids(self, conn: Any, table: str) -> None:
         conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL)"
