@@ -125,6 +125,7 @@ def test_copy_sqlite_to_postgresql_and_back_loses_nothing(tmp_path, pg_cluster, 
     server = Database(pg_cluster.create_database("copy_target"))
     counts = copy_library(store.db, server, schemas)
     assert counts["annotations"] == 41 and counts["audit_log"] == len(store.history(None)) + 2
+    assert (counts["pe_forms"], counts["jobs"], counts["ann_vocabulary"]) == (1, 1, 32)
     assert library_digest(server, schemas) == before  # every row of every table, ids, signatures, audit chain
     on_server = AnnotationStore(server)
     assert on_server.add_label("k", "MI", "alice").id == 42  # ids continue after the copied ones

@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings, Qt
 
 from ecgstudio.annotations import controller as annotations_controller
 from ecgstudio.annotations.controller import attach_annotations
+from ecgstudio.identity import IDENTITY_KEY
 from ecgstudio.library import record_key as library_key
 from ecgstudio.library_schemas import library_schemas
 from ecgstudio.main_window import MainWindow
@@ -32,11 +33,13 @@ def test_server_outage_is_shown_edits_refused_record_kept_then_reconnected(qtbot
                                                                           reader_url, monkeypatch):
     monkeypatch.setattr(annotations_controller, "RECONNECT_MS", 200)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    settings.setValue("annotations/author", "someone else")  # the server's user wins over a typed name
+    settings.setValue(IDENTITY_KEY, "someone else")  # the server's user wins over a typed name
     window = MainWindow(settings)
     qtbot.addWidget(window)
     controller = attach_annotations(window, reader_url)
     panel = controller.panel
+    assert panel.author == "alice" and window.context.identity.name == "alice"
+    window.context.identity.set_name("mallory")  # the name is the server's, not a typed one
     assert panel.author == "alice"
     window.show()
     folder = ptbxl_root / "records500" / "00000"

@@ -152,14 +152,14 @@ def test_two_processes_writing_at_once_both_succeed_and_every_write_is_kept(tmp_
 def test_the_annotation_panel_says_library_busy_instead_of_raising(qtbot, tmp_path):
     from PySide6.QtCore import QSettings, Qt
 
-    from ecgstudio.annotations.author import AUTHOR_KEY
     from ecgstudio.annotations.panel import AnnotationPanel
+    from ecgstudio.identity import IDENTITY_KEY, Identity
 
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    settings.setValue(AUTHOR_KEY, "alice")
+    settings.setValue(IDENTITY_KEY, "alice")
     library = tmp_path / "busy.ecglib"
     store = AnnotationStore(Database(library, busy_timeout_s=0.3))
-    panel = AnnotationPanel(store, settings)
+    panel = AnnotationPanel(store, Identity(settings))
     qtbot.addWidget(panel)
     panel.set_record("k", INFO)
     panel.labels.item_for("NORM").setCheckState(Qt.Checked)

@@ -10,7 +10,7 @@ import shutil
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from ecgstudio.annotations.author import AUTHOR_KEY
+from ecgstudio.identity import IDENTITY_KEY as AUTHOR_KEY
 from ecgstudio.annotations.controller import attach_annotations
 from ecgstudio.jobs import attach_jobs
 from ecgstudio.main_window import MainWindow

@@ -27,7 +27,7 @@ PE_SCHEMA = Schema("pe_forms", ((
     " created_by TEXT NOT NULL CHECK (length(trim(created_by)) > 0),"
     " updated_at TEXT NOT NULL,"
     " updated_by TEXT NOT NULL CHECK (length(trim(updated_by)) > 0))",
-),))
+),), tables=("pe_forms",))
 
 
 class MissingAuthorError(ValueError):

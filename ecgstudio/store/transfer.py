@@ -72,11 +72,16 @@ def copy_library(source: Database, destination: Database, schemas: Sequence[Sche
 
 
 def library_digest(db: Database, schemas: Sequence[Schema]) -> dict[str, tuple[int, str]]:
-    """(row count, SHA-256 of the rows in key order) per table: equal digests mean equal contents."""
+    """(row count, SHA-256 of the rows in key order) per table: equal digests mean equal contents.
+
+    A table the library does not have yet (a component never opened there) counts as empty."""
     digests = {}
     for table in _tables(schemas):
         columns = sorted(_columns(db, table))
         digest = hashlib.sha256()
+        if not columns:
+            digests[table] = (0, digest.hexdigest())
+            continue
         rows = db.query(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {_key(db, table)}")
         for row in rows:
             digest.update(json.dumps([_plain(v) for v in row], ensure_ascii=False).encode("utf-8"))

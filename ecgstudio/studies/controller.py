@@ -30,7 +30,7 @@ class StudiesController(QObject):
         self.window, self.annotations, self.jobs = window, annotations, jobs
         self.store = StudyStore(annotations.store.db)
         self.panel = StudiesPanel(self.store, annotations.panel.author)
-        self.dock = window._dock("Reading studies", "studiesDock", self.panel, Qt.RightDockWidgetArea)
+        self.dock = window.add_panel("Reading studies", "studiesDock", self.panel, Qt.RightDockWidgetArea)
         self.dock.hide()
         self.adjudication: AdjudicationDialog | None = None
         self.panel.blindingChanged.connect(annotations.panel.set_blinded)
@@ -38,9 +38,10 @@ class StudiesController(QObject):
         self.panel.newStudyRequested.connect(self.new_study)
         self.panel.adjudicateRequested.connect(self.adjudicate)
         self.panel.fineTuneRequested.connect(self.fine_tune)
-        annotations.panel.author_bar.authorChanged.connect(self.panel.set_reader)
-        window.recordOpened.connect(lambda _key, _record: self.panel.set_current_record(annotations.panel.record_key))
-        menu = window.menuBar().addMenu("&Studies")
+        window.context.identity.changed.connect(self.panel.set_reader)
+        window.context.recordChanged.connect(
+            lambda opened: self.panel.set_current_record(opened.content_key if opened else None))
+        menu = window.menu("&Studies")
         menu.addAction(self.dock.toggleViewAction())
         menu.addAction("&New reading study…", self.new_study)
 
@@ -76,7 +77,7 @@ class StudiesController(QObject):
         return self.store.create(name, keys, labels, readers, self.annotations.panel.author or "unknown")
 
     def new_study(self) -> None:
-        folder = str(self.window.settings.value("library/folder", ""))
+        folder = str(self.window.context.settings.value("library/folder", ""))
         dialog = NewStudyDialog(self.annotations.store.vocabulary(), folder, self.window)
         if dialog.exec() != QDialog.Accepted:
             return
@@ -123,7 +124,10 @@ class StudiesController(QObject):
 
 
 def attach_studies(window, annotations, jobs=None) -> StudiesController | None:
-    """Reading studies need the annotation library; without it (it failed to open) there are none."""
+    """Reading studies need the annotation library; without it (it failed to open) there are none.
+
+    Plugs in through the host interface and context (``ecgstudio.host``): a panel, a menu, the open
+    record's content key and the identity."""
     if annotations is None:
         return None
     return StudiesController(window, annotations, jobs)
