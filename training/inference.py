@@ -13,7 +13,10 @@ replayed on the whole record, then the model sees fixed windows of ``card.input_
   records of one window.
 
 A record that cannot meet the model's contract (missing leads, too short, sampled below the model's
-rate) raises :class:`ContractError` with a sentence a clinician can act on; nothing is guessed.
+rate) raises :class:`ContractError` with a sentence a clinician can act on; nothing is guessed. A record
+whose samples in the model's leads cannot be an ECG (flat, saturated, non-finite, non-physiological
+amplitude or slew: :mod:`training.signal.quality`) raises :class:`SignalQualityError` before the model
+runs, so a broken file never becomes a diagnosis.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from training.data.readers import read_record
 from training.data.record import Record
 from training.errors import RecordError
 from training.fit.device import select_device
+from training.signal.quality import check_signal
 from training.signal.windows import fit_length, window_starts
 
 #: shortest usable record, as a fraction of the model's input window (the rest is zero padding)
@@ -118,6 +122,7 @@ class Predictor:
         if record.duration < self.min_seconds:
             raise ContractError(record.path, f"{record.duration:.2f} s long; this model needs at least "
                                              f"{self.min_seconds:g} s (its input is {self.input_length / self.fs:g} s)")
+        check_signal(record, self.card.leads)
 
     def preprocess(self, record: Record) -> np.ndarray:
         """The whole record as the model's pipeline makes it: float32 ``[leads, samples at card.fs]``."""

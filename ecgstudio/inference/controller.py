@@ -19,6 +19,7 @@ from ecgstudio.models.library import ModelEntry, ModelLibrary
 from ecgstudio.plot.heat_layer import HeatLayer
 from ecgstudio.workers import Task
 from training.errors import ECGError
+from training.signal.quality import lead_problems
 
 if TYPE_CHECKING:  # the engine (torch, scikit-learn) loads on a worker thread when a model first runs
     from training.explain_record import RecordExplanation
@@ -33,6 +34,15 @@ def error_text(exc: BaseException) -> str:
     if isinstance(exc, ECGError):
         return getattr(exc, "reason", None) or str(exc)
     return f"{type(exc).__name__}: {exc}"
+
+
+def signal_caution(record) -> str:
+    """A caution naming the leads whose samples cannot be an ECG (models refuse them), or ``""``."""
+    problems = lead_problems(record) if record is not None else []
+    if not problems:
+        return ""
+    shown = "; ".join(str(p) for p in problems[:3]) + (f"; {len(problems) - 3} more" if len(problems) > 3 else "")
+    return f"Caution: {len(problems)} lead(s) are not a usable ECG ({shown}). No model will read them."
 
 
 def scrolled(widget) -> QScrollArea:
@@ -119,6 +129,7 @@ class InferenceController(QObject):
         self._key = opened.key if opened is not None else None
         self.cancel_explanation()
         self._reset_results()
+        self.panel.status.setText(signal_caution(opened.record if opened is not None else None))
         if opened is not None and self.panel.on_open.isChecked():
             self.run()
 

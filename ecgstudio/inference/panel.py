@@ -31,8 +31,9 @@ def card_html(entry: ModelEntry) -> str:
     data = card.config.get("data", {})
     test = card.metrics.get("test") or {}
     val = card.metrics.get("val") or {}
-    rows = [("Classes", ", ".join(f"{c} ({d})" for c, d in zip(labels.classes, labels.display))),
-            ("Training data", f"{escape(str(data.get('kind', '?')))} · {escape(str(card.data.get('name', '')) or data.get('label_set', ''))}"),
+    rows = [("Classes", escape(", ".join(f"{c} ({d})" for c, d in zip(labels.classes, labels.display)))),
+            ("Training data", f"{escape(str(data.get('kind', '?')))} · "
+                              f"{escape(str(card.data.get('name', '') or data.get('label_set', '')))}"),
             ("Input", f"{len(card.leads)} leads ({escape(' '.join(card.leads))}) · {card.fs:g} Hz · "
                       f"{card.input_length / card.fs:g} s windows"),
             ("Architecture", f"{escape(card.architecture)} {escape(str(card.model_options))}"),

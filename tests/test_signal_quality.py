@@ -1,0 +1,121 @@
+"""The signal check before any model runs: real ECGs pass it, altered real records are refused everywhere
+a diagnosis could be made (Predictor, CLI predict with exit 2 and one line, the cohort comparison)."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ecgstudio.paths import resources_dir
+from tests.test_hostile_records import PTBXL, _copy, _signal_field
+from training.clinical.cohort import load_cohort
+from training.clinical.cohort_run import predict_cohort
+from training.clinical.demo import write_demo_cohort
+from training.data import read_record
+from training.inference import Predictor
+from training.signal.quality import SignalQualityError, check_signal, lead_problems
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = resources_dir() / "models" / "ptbxl_superclass_resnet1d18"
+
+
+def test_every_real_ecg_lead_of_the_shared_corpus_passes(shared_data):
+    with open(shared_data / "records_index.csv", newline="") as fh:
+        skip = ("formats/binformats", "formats/flacformats",  # storage-format samples, not ECGs
+                "ptbxl/records100")  # the 100 Hz copies of the 500 Hz records checked here
+        paths = [row["path"] for row in csv.DictReader(fh) if not row["path"].startswith(skip)]
+    refused = {p: lead_problems(read_record(shared_data / p)) for p in paths}
+    assert {p: [str(x) for x in v] for p, v in refused.items() if v} == {}
+    assert len(paths) > 600
+
+
+def zeroed_record(shared_data: Path, folder: Path) -> Path:
+    """The real record with an all-zero signal file whose header checksums agree (so only the samples are wrong)."""
+    hea = _copy(shared_data, PTBXL, folder)
+    dat = hea.with_suffix(".dat")
+    dat.write_bytes(bytes(dat.stat().st_size))
+    _signal_field(hea, 5, "0")
+    return _signal_field(hea, 6, "0")
+
+
+@pytest.fixture(scope="module")
+def real(shared_data):
+    return read_record(shared_data / PTBXL)
+
+
+def _altered(record, signal):
+    return dataclasses.replace(record, signal=np.ascontiguousarray(signal, dtype=np.float32))
+
+
+@pytest.mark.parametrize("alter, problem", [
+    (lambda x: np.zeros_like(x), "flat"),
+    (lambda x: x - 1e11, "sits at"),
+    (lambda x: x * 1000, "beyond ±20 mV"),
+    (lambda x: x + np.random.default_rng(0).choice([0, 12.0, -12.0], x.shape, p=[0.98, 0.01, 0.01]), "V/s"),
+    (lambda x: np.clip(x, -0.05, 0.05), "saturated"),
+    (lambda x: np.where(np.arange(x.shape[1]) == 700, np.nan, x), "non-finite"),
+])
+def test_altered_real_signal_is_refused_with_the_problem_per_lead(real, alter, problem):
+    with pytest.raises(SignalQualityError) as info:
+        check_signal(_altered(real, alter(real.signal.astype(np.float64))))
+    assert problem in str(info.value) and "00001_hr" in str(info.value)
+
+
+def test_one_flat_lead_outside_the_model_leads_is_not_held_against_it(real):
+    signal = real.signal.copy()
+    signal[0] = 0
+    record = _altered(real, signal)
+    assert [p.lead for p in lead_problems(record)] == ["I"]
+    check_signal(record, ["II", "V1"])
+
+
+def test_predictor_refuses_an_all_zero_recording(shared_data, tmp_path):
+    predictor = Predictor.from_path(BUNDLED, "cpu")
+    with pytest.raises(SignalQualityError, match="flat"):
+        predictor.predict(read_record(zeroed_record(shared_data, tmp_path)))
+
+
+def test_cli_predict_exits_2_with_one_error_line_on_an_all_zero_recording(shared_data, tmp_path):
+    hea = zeroed_record(shared_data, tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "training", "predict", "--model", str(BUNDLED), str(hea)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "flat" in lines[0]
+
+
+def test_cohort_comparison_leaves_out_a_broken_record_with_its_reason(shared_data, tmp_path):
+    good = [shared_data / "ptbxl/records500/00000/00002_hr.hea", shared_data / "ptbxl/records500/00000/00003_hr.hea"]
+    cohort = load_cohort(write_demo_cohort([*good, zeroed_record(shared_data, tmp_path / "bad")], tmp_path, seed=1))
+    predictor = Predictor.from_path(BUNDLED, "cpu")
+    probs, kept, failures = predict_cohort(cohort, predictor, 0)
+    assert kept == [0, 1] and len(probs) == 2
+    assert len(failures) == 1 and "flat" in failures[0].reason
+
+
+def test_window_cautions_on_open_and_the_model_dock_refuses(qtbot, shared_data, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from ecgstudio.inference import attach_inference
+    from ecgstudio.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
+    settings.setValue("models/user_dir", str(tmp_path / "models"))
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    controller = attach_inference(window)
+    window.open_path(zeroed_record(shared_data, tmp_path / "rec"))
+    qtbot.waitUntil(lambda: window.record is not None, timeout=10000)
+    assert controller.panel.status.text().startswith("Caution: 12 lead(s) are not a usable ECG")
+    controller.panel.run_button.click()
+    qtbot.waitUntil(lambda: controller.panel.message.isVisible(), timeout=20000)
+    assert "not a usable ECG" in controller.panel.message.text() and controller.panel.bars.prediction is None
