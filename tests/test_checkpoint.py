@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import training.atomic as atomic
-from training.checkpoint import ModelCard, ModelFileError, load_model, save_model
+from training.checkpoint import ModelCard, ModelFileError, load_card, load_model, save_model, weights_path
 from training.data import read_record
 from training.data.labels import get_label_set
 from training.models import build_model
@@ -47,7 +47,8 @@ def _outputs(model, x: torch.Tensor) -> torch.Tensor:
 def test_round_trip_gives_identical_outputs_and_everything_inference_needs(tmp_path, ptbxl_root):
     model, x = _model(0), _batch(ptbxl_root)
     weights, card_path = save_model(tmp_path / "m", model, _card())
-    assert weights.name == "m.safetensors" and card_path.name == "m.json"
+    assert weights == weights_path(load_card(card_path), card_path) and card_path.name == "m.json"
+    assert weights.name.startswith("m.") and weights.suffix == ".safetensors"
     loaded, card = load_model(tmp_path / "m.json")
     assert torch.equal(_outputs(model, x), _outputs(loaded, x))
     assert not loaded.training
@@ -68,11 +69,10 @@ class _Boom:
 
 
 def test_pickles_and_torch_save_files_are_refused_unopened(tmp_path):
-    save_model(tmp_path / "m", _model(0), _card())
+    weights, _ = save_model(tmp_path / "m", _model(0), _card())
     marker = tmp_path / "unpickled"
-    weights = tmp_path / "m.safetensors"
     torch.save({"x": _Boom(marker)}, weights)
-    with pytest.raises(ModelFileError, match=r"m\.safetensors.*zip archive \(torch\.save"):
+    with pytest.raises(ModelFileError, match=r"m\.[0-9a-f]{16}\.safetensors.*zip archive \(torch\.save"):
         load_model(tmp_path / "m")
     weights.write_bytes(pickle.dumps(_Boom(marker)))
     with pytest.raises(ModelFileError, match="pickle"):
@@ -85,32 +85,31 @@ def test_pickles_and_torch_save_files_are_refused_unopened(tmp_path):
 
 def test_an_interrupted_save_leaves_the_previous_model_intact(tmp_path, ptbxl_root, monkeypatch):
     old, new, x = _model(0), _model(1), _batch(ptbxl_root)
-    save_model(tmp_path / "m", old, _card())
-    calls = []
+    old_weights, _ = save_model(tmp_path / "m", old, _card())
+    real_replace = os.replace
 
-    def failing_fsync(fd):
-        calls.append(fd)
-        if len(calls) == 2:  # the weights are on disk, the card is being written
+    def failing_replace(src, dst):
+        if Path(dst).name == "m.json":  # the new weights are on disk, the card is being switched
             raise OSError("disk full")
-        return os.fsync(fd)
+        return real_replace(src, dst)
 
-    monkeypatch.setattr(atomic.os, "fsync", failing_fsync)
+    monkeypatch.setattr(atomic.os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
         save_model(tmp_path / "m", new, _card())
     monkeypatch.undo()
     loaded, _ = load_model(tmp_path / "m")
     assert torch.equal(_outputs(loaded, x), _outputs(old, x))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.safetensors"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m.json", old_weights.name])
 
 
 def test_weights_that_do_not_match_their_card_are_refused(tmp_path):
-    save_model(tmp_path / "a", _model(0), _card())
-    save_model(tmp_path / "b", _model(1), _card())
-    (tmp_path / "a.safetensors").write_bytes((tmp_path / "b.safetensors").read_bytes())
+    a, _ = save_model(tmp_path / "a", _model(0), _card())
+    b, _ = save_model(tmp_path / "b", _model(1), _card())
+    a.write_bytes(b.read_bytes())
     with pytest.raises(ModelFileError, match="SHA-256"):
         load_model(tmp_path / "a")
     (tmp_path / "b.json").write_text('{"format": "something else"}')
     with pytest.raises(ModelFileError, match="not an ECG Studio model card"):
         load_model(tmp_path / "b")
-    with pytest.raises(ModelFileError, match="cannot read"):
+    with pytest.raises(ModelFileError, match="model card not found"):
         load_model(tmp_path / "missing")

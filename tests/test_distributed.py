@@ -48,7 +48,7 @@ def test_torchrun_two_processes_train_and_save_once(ptbxl_root, tmp_path):
     run_dir = tmp_path / "runs" / "ddp"
     model, card = load_model(run_dir / "ddp")
     meta = json.loads((run_dir / "checkpoint.json").read_text())
-    tensors = read_tensor_file(run_dir / "checkpoint.safetensors", meta["tensors_sha256"])
+    tensors = read_tensor_file(run_dir / meta["tensors_file"], meta["tensors_sha256"])
     assert meta["progress"]["epoch"] == 1
     for key, value in model.state_dict().items():
         assert torch.equal(tensors[f"best.{key}"], value), key

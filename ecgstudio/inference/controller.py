@@ -93,6 +93,7 @@ class InferenceController(QObject):
         entries = self.library.models()
         wanted = self.current_model.name if self.current_model else self.window.settings.value(MODEL_KEY, "")
         self.panel.set_models(entries, wanted)
+        self.panel.set_problems(self.library.problems)
         self.choose_model(self.panel.chooser.currentData() or "")
 
     def choose_model(self, name: str) -> None:

@@ -7,6 +7,7 @@ reader sees both the call and how close it was. A record the model cannot read g
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -120,6 +121,9 @@ class InferencePanel(QWidget):
         self.message = QLabel(wordWrap=True, textFormat=Qt.PlainText)
         self.message.setStyleSheet("color:#8a1c1c;background:#fdf1f0;border:1px solid #e6b8b3;padding:6px;")
         self.message.hide()
+        self.problems = QLabel(wordWrap=True, textFormat=Qt.PlainText)
+        self.problems.setStyleSheet("color:#7a5200;background:#fff8e6;border:1px solid #e8d49a;padding:4px;")
+        self.problems.hide()
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
@@ -133,6 +137,7 @@ class InferencePanel(QWidget):
         column.addWidget(QLabel("Model"))
         column.addWidget(self.chooser)
         column.addWidget(self.card)
+        column.addWidget(self.problems)
         column.addLayout(buttons)
         column.addWidget(self.status)
         column.addWidget(self.message)
@@ -153,6 +158,12 @@ class InferencePanel(QWidget):
         self.run_button.setEnabled(bool(entries))
         if not entries:
             self.card.setText("No models found. Add one with <i>Model ▸ Add model file…</i>.")
+
+    def set_problems(self, problems: dict) -> None:
+        """Model files in the model folders that cannot be used, each with its reason (plain text: card text is untrusted)."""
+        lines = [f"{Path(path).name}: {reason}" for path, reason in sorted(problems.items())]
+        self.problems.setText(f"{len(lines)} model file(s) cannot be used:\n" + "\n".join(lines) if lines else "")
+        self.problems.setVisible(bool(lines))
 
     def show_card(self, entry: ModelEntry | None) -> None:
         self.card.setText(card_html(entry) if entry else "")

@@ -1,21 +1,28 @@
 """The models the app offers: bundled ones (``resources/models``, read-only) and the user's own folder.
 
-A model is a ``name.safetensors`` + ``name.json`` pair (see :mod:`training.checkpoint`). Scanning reads
-only the JSON cards, so listing is instant; weights are loaded when a model is first run. A card that
-cannot be read is skipped and its reason kept in :attr:`ModelLibrary.problems`, so one bad file never
-hides the others. Adding copies both files with :func:`training.checkpoint.atomic_write`, so a failed
-copy leaves no half model in the user folder.
+A model is a card ``name.json`` and the weights file it names (see :mod:`training.checkpoint`). Scanning
+checks each model without torch (card schema, weights' safetensors header, SHA-256, finite values;
+remembered per file size and modification time, so a rescan is instant) and lists a model that fails,
+with its reason, in :attr:`ModelLibrary.problems`: one bad file - a pickle renamed ``.safetensors``, a
+card nested a million levels deep, a symlink to ``/dev/zero``, a FIFO - never hides the others. The
+architecture (known name and options, size, tensor shapes) needs torch and is checked when the model
+first runs. Adding verifies everything, architecture included, before anything is written, then writes
+the model as one unit (:func:`training.checkpoint.write_model_files`), so the user folder only receives
+models that load.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, Signal
 
 from ecgstudio.paths import resources_dir
-from training.checkpoint import ModelCard, ModelFileError, atomic_write, load_card, model_paths, read_tensor_file
+from training.checkpoint import (ModelCard, ModelFileError, check_model_files, load_card, model_paths, verify_model,
+                                 weights_path, write_model_files)
+from training.errors import ECGError
 
 SETTINGS_KEY = "models/user_dir"
 
@@ -44,22 +51,38 @@ class ModelEntry:
         return f"{self.name} (bundled)" if self.bundled else self.name
 
 
+#: verified cards by (card path, size and mtime of card and weights): a rescan re-reads nothing unchanged
+_VERIFIED: dict[tuple, ModelCard] = {}
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def verified_card(card_path: Path) -> ModelCard:
+    """The card of a model that :func:`check_model_files` passes, from the cache when neither file changed."""
+    card = load_card(card_path)
+    key = (card_path, _signature(card_path), _signature(weights_path(card, card_path)))
+    if key not in _VERIFIED:
+        _VERIFIED[key] = check_model_files(card_path)
+    return _VERIFIED[key]
+
+
 def scan_folder(folder: Path, bundled: bool) -> tuple[list[ModelEntry], dict[Path, str]]:
-    """Models whose card and weights both exist in ``folder`` (not recursive), and why others were skipped."""
+    """Models in ``folder`` (not recursive) that will load, and why each other model card will not."""
     entries: list[ModelEntry] = []
     problems: dict[Path, str] = {}
     if not folder.is_dir():
         return entries, problems
     for card_path in sorted(folder.glob("*.json")):
-        weights, _ = model_paths(card_path)
-        if not weights.is_file():
-            continue  # a JSON file that is not a model card (or a half-deleted model)
         try:
-            card = load_card(card_path)
-        except ModelFileError as exc:
-            problems[card_path] = exc.reason
-            continue
-        entries.append(ModelEntry(card_path.stem, card_path.with_suffix(""), card, bundled))
+            entries.append(ModelEntry(card_path.stem, card_path.with_suffix(""), verified_card(card_path), bundled))
+        except ECGError as exc:
+            problems[card_path] = getattr(exc, "reason", str(exc))
     return entries, problems
 
 
@@ -103,17 +126,20 @@ class ModelLibrary(QObject):
     def add(self, path: str | Path) -> ModelEntry:
         """Copy a model (given as stem, ``.safetensors`` or ``.json``) into the user folder; returns its entry.
 
-        The card and the weights are checked (format, SHA-256) before anything is written, so the user
-        folder only ever receives models that will load. Raises :class:`ModelFileError` otherwise.
+        The model is verified as loading would (:func:`training.checkpoint.verify_model`) before anything
+        is written, so the user folder only ever receives models that will load. Raises
+        :class:`ModelFileError` otherwise.
         """
-        weights_path, card_path = model_paths(path)
-        card = load_card(card_path)
-        read_tensor_file(weights_path, card.weights_sha256)
+        _, card_path = model_paths(path)
+        card, _ = verify_model(card_path)
         target = self._free_target(card_path.stem, card.weights_sha256)
         if target.resolve() != card_path.with_suffix("").resolve():
-            new_weights, new_card = model_paths(target)
+            weights = weights_path(card, card_path)
             try:
-                atomic_write({new_weights: weights_path.read_bytes(), new_card: card_path.read_bytes()})
+                data = weights.read_bytes()
+                if hashlib.sha256(data).hexdigest() != card.weights_sha256:
+                    raise ModelFileError(weights, "changed while it was being added; add it again")
+                write_model_files(model_paths(target)[1], data, card)
             except OSError as exc:
                 raise ModelFileError(target, f"cannot copy into the model folder: {exc.strerror or exc}") from None
         self.refresh()

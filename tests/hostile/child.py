@@ -1,5 +1,7 @@
-"""Read hostile records in a child process with a memory limit and a per-file alarm: a hang or a blow-up
-is a failure of the reader, never of the test run. Prints one JSON line per path."""
+"""Read hostile records or model files in a child process with a memory limit and a per-file alarm: a hang or
+a blow-up is a failure of the reader, never of the test run. Prints one JSON line per path.
+
+``python -m tests.hostile.child record|header|model PATH...``"""
 
 from __future__ import annotations
 
@@ -23,17 +25,24 @@ def _alarm(*_):
 def main(kind: str, paths: list[str]) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     signal.signal(signal.SIGALRM, _alarm)
+    from training.checkpoint import load_model
     from training.data import read_header, read_record
-    from training.errors import RecordError
+    from training.errors import ModelFileError, RecordError
 
-    reader = read_record if kind == "record" else read_header
+    def model(path):
+        return {"classes": list(load_model(path)[1].classes)}
+
+    def record(path):
+        rec = (read_record if kind == "record" else read_header)(path)
+        return {"leads": list(rec.leads), "fs": rec.fs, "n": rec.n_samples}
+
+    reader = model if kind == "model" else record
     for path in paths:
         signal.alarm(SECONDS_PER_FILE)
         try:
-            rec = reader(path)
-            result = {"ok": True, "leads": list(rec.leads), "fs": rec.fs, "n": rec.n_samples}
-        except RecordError as exc:
-            result = {"ok": False, "error": "RecordError", "message": str(exc), "path": str(exc.path)}
+            result = {"ok": True, **reader(path)}
+        except (RecordError, ModelFileError) as exc:
+            result = {"ok": False, "error": type(exc).__name__, "message": str(exc), "path": str(exc.path)}
         except Hung:
             result = {"ok": False, "error": "hung"}
         except BaseException as exc:  # anything else is the reader's failure; report it, don't die

@@ -4,7 +4,7 @@ Records differ in length (CPSC: 6-60 s), so the cache holds one flat float32 arr
 record's ``[leads, samples]`` block back to back, plus their offsets. The file name is a hash of the
 pipeline and of the dataset's contents (:meth:`DatasetIndex.fingerprint`): change either and a new
 cache is built. Writes go to a temporary file renamed into place, so a killed build leaves nothing
-that looks complete.
+that looks complete (and its ``.part`` file is removed by the next write in the folder).
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from training.atomic import atomic_write
+from training.atomic import atomic_write, part_file
 from training.data.datasets import DatasetIndex
 from training.data.readers import read_record
 from training.signal.pipeline import Pipeline
@@ -60,9 +59,8 @@ class PreprocessedCache:
         return self._data[start:start + self.n_leads * n].reshape(self.n_leads, n)
 
     def _build(self, progress: ProgressFn | None) -> None:
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
         offsets, lengths, n_leads, fs, pos = [], [], None, None, 0
-        fd, tmp_name = tempfile.mkstemp(dir=self.cache_dir, suffix=".part")
+        fd, tmp_name = part_file(self.data_path)
         try:
             with os.fdopen(fd, "wb") as fh:
                 for i, path in enumerate(self.index.paths):
@@ -79,6 +77,8 @@ class PreprocessedCache:
                     pos += x.size
                     if progress:
                         progress(i + 1, len(self.index))
+                fh.flush()
+                os.fsync(fh.fileno())
             os.replace(tmp_name, self.data_path)
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)

@@ -92,9 +92,9 @@ def fit(config: RunConfig, emit: Callback = ignore, cancel: CancelToken | None =
         seed=config.seed, config=config.to_dict(), history=progress.history,
         parent=parent["parent"] if parent else None, finetune=parent,
     )
-    model_path = run_dir / f"{config.name}.safetensors"
+    model_path = run_dir / f"{config.name}.json"  # the card: it names the model and its weights file
     if shard.main:
-        model_path, _ = save_model(run_dir / config.name, model.cpu(), card)
+        _, model_path = save_model(run_dir / config.name, model.cpu(), card)
         save_config(config, run_dir / "config.toml")
     barrier()  # the model file exists before any rank returns
     emit(Event("done", {"model": str(model_path), "best_epoch": progress.best_epoch,

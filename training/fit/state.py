@@ -1,6 +1,8 @@
-"""Resumable training checkpoints: ``checkpoint.safetensors`` (tensors) + ``checkpoint.json`` (the rest).
+"""Resumable training checkpoints: ``checkpoint.json`` (the state) naming its tensors, ``checkpoint.<hash>.safetensors``.
 
-Saved after every epoch, atomically (see :func:`training.checkpoint.atomic_write`). A checkpoint holds
+Saved after every epoch as one unit (:func:`training.atomic.commit_blob`): the tensors go to a new file,
+renaming the new ``checkpoint.json`` into place switches to it, and only then is the previous epoch's
+tensor file removed, so a kill at any moment leaves a checkpoint that resumes. A checkpoint holds
 the model, the best weights so far, the optimiser's moments, the schedule, the loss scaler, PyTorch's
 RNG state (dropout) and the early-stopping bookkeeping. Batch order and crops are functions of
 ``(seed, epoch)``, so resuming after epoch ``k`` trains epoch ``k + 1`` exactly as an uninterrupted run.
@@ -16,7 +18,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from training.checkpoint import ModelFileError, atomic_write, read_tensor_file, sha256, tensors_to_bytes
+from training.atomic import commit_blob
+from training.checkpoint import ModelFileError, read_tensor_file, sha256, tensors_to_bytes
 from training.errors import ConfigError
 from training.fit.device import Precision
 from training.fit.optim import Schedule
@@ -37,7 +40,13 @@ class Progress:
 
 
 def checkpoint_paths(run_dir: Path) -> tuple[Path, Path]:
-    return run_dir / "checkpoint.safetensors", run_dir / "checkpoint.json"
+    """``(tensors, state)``: the tensor file the state names (``checkpoint.safetensors`` if it names none)."""
+    meta_path = run_dir / "checkpoint.json"
+    try:
+        name = json.loads(meta_path.read_text(encoding="utf-8")).get("tensors_file") or "checkpoint.safetensors"
+    except (OSError, ValueError, AttributeError):
+        name = "checkpoint.safetensors"
+    return run_dir / Path(name).name, meta_path
 
 
 def save_checkpoint(run_dir: Path, model: nn.Module, best: dict[str, torch.Tensor], optimizer: torch.optim.Optimizer,
@@ -61,8 +70,8 @@ def save_checkpoint(run_dir: Path, model: nn.Module, best: dict[str, torch.Tenso
         "optim_param_groups": optim_state["param_groups"], "optim_plain_state": plain_state,
         "schedule": schedule.state_dict(), "scaler": precision.scaler.state_dict(), "tensors_sha256": sha256(blob),
     }
-    weights_path, meta_path = checkpoint_paths(run_dir)
-    atomic_write({weights_path: blob, meta_path: json.dumps(meta).encode("utf-8")})
+    commit_blob(run_dir, "checkpoint", blob, run_dir / "checkpoint.json",
+                lambda name: json.dumps({**meta, "tensors_file": name}).encode("utf-8"))
 
 
 def load_checkpoint(run_dir: Path, model: nn.Module, optimizer: torch.optim.Optimizer, schedule: Schedule,
@@ -76,7 +85,7 @@ def load_checkpoint(run_dir: Path, model: nn.Module, optimizer: torch.optim.Opti
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ModelFileError(meta_path, f"cannot read the checkpoint: {exc}") from None
-    if meta.get("format") != STATE_FORMAT:
+    if not isinstance(meta, dict) or meta.get("format") != STATE_FORMAT:
         raise ModelFileError(meta_path, f"not an ECG Studio checkpoint (format {meta.get('format')!r})")
     if meta["config"] != config:
         changed = sorted(k for k in set(meta["config"]) | set(config) if meta["config"].get(k) != config.get(k))
