@@ -26,6 +26,13 @@ MAX_DURATION_S = 14 * 24 * 3600.0
 MAX_MAT_BYTES = 2 << 30
 
 
+def lazy_threshold() -> int:
+    """Records whose float32 samples exceed this many bytes are memory-mapped instead of read (256 MiB:
+    ~1.5 h of 12 leads at 500 Hz; every 10-60 s clinical ECG is read whole). ``ECGSTUDIO_LAZY_BYTES``
+    overrides it."""
+    return int(float(os.environ.get("ECGSTUDIO_LAZY_BYTES", 256 << 20)))
+
+
 def memory_budget() -> int:
     """Bytes one record's samples may take in memory: half of the memory available now (at most).
 

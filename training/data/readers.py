@@ -24,7 +24,7 @@ from wfdb.io import _header as wfdb_header_lines
 from wfdb.io import _signal as wfdb_signal
 from wfdb.io import header as wfdb_header
 
-from training.data import formats, limits
+from training.data import formats, lazy, limits
 from training.data.record import Record, RecordInfo, canonical_lead_name
 from training.errors import RecordError
 from training.safe_files import check_regular_file, read_bounded
@@ -73,11 +73,23 @@ def read_record(path: str | Path) -> Record:
     :class:`RecordError` naming the file and the reason for anything that is not a readable,
     finite, positive-rate record with at least one lead in known units. Hospital exports go to
     :mod:`training.data.formats`, which returns the same :class:`Record`.
+
+    A Holter-length record (float32 samples above :func:`training.data.limits.lazy_threshold`) in a
+    mappable format comes back with a :class:`training.data.lazy.LazySignal`: nothing is read until a
+    span is indexed (its checksums are not verified and missing samples are NaN in the spans read).
+    Any other record whose samples would not fit the memory budget is refused before allocating.
     """
     if formats.handles(path):
         return formats.read_record(path)
     header_path = header_path_of(path)
     header, info = _load_header(header_path)
+    fields = {f.name: getattr(info, f.name) for f in dataclasses.fields(info)}
+    if (isinstance(header, wfdb.Record) and not _is_mat_record(header) and lazy.mappable(header)
+            and info.n_leads * info.n_samples * 4 > limits.lazy_threshold()):
+        _check_dat_sizes(header, header_path.parent)
+        raw_units = _raw_units(header, header_path)
+        factor = [_TO_MV[_unit_key(raw_units[i])] if unit == "mV" else 1.0 for i, unit in enumerate(info.units)]
+        return Record(**fields, signal=lazy.LazySignal(header_path.parent / header.file_name[0], header, factor))
     _check_memory(header_path, info)
     if _is_mat_record(header):
         signal = _read_mat_signal(header, header_path.parent)
@@ -97,7 +109,6 @@ def read_record(path: str | Path) -> Record:
             f"{int(bad.sum())} missing or non-finite sample(s); first in lead {info.leads[lead_i]} "
             f"at {sample_i / info.fs:.3f} s",
         )
-    fields = {f.name: getattr(info, f.name) for f in dataclasses.fields(info)}
     return Record(**fields, signal=np.ascontiguousarray(signal, dtype=np.float32))
 
 

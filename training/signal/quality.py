@@ -62,7 +62,7 @@ def lead_problems(record: Record, leads: tuple[str, ...] | list[str] | None = No
               if record.units[i] == "mV" and (leads is None or lead in leads)]
     problems = []
     for i in wanted:
-        problem = _problem(_sample(record.signal[i]), record.fs)
+        problem = _problem(_sample(record.signal, i), record.fs)
         if problem:
             problems.append(LeadProblem(record.leads[i], problem))
     return problems
@@ -78,12 +78,16 @@ def check_signal(record: Record, leads: tuple[str, ...] | list[str] | None = Non
                                               "no diagnosis is made from them")
 
 
-def _sample(x: np.ndarray) -> np.ndarray:
-    """The whole lead, or evenly spaced spans of a long one, as float64 (spans keep slew measurable)."""
-    if x.shape[-1] <= SAMPLE_SPAN * MAX_SPANS:
-        return np.asarray(x, dtype=np.float64)
-    starts = np.linspace(0, x.shape[-1] - SAMPLE_SPAN, MAX_SPANS).astype(int)
-    return np.stack([np.asarray(x[s:s + SAMPLE_SPAN], dtype=np.float64) for s in starts])
+def _sample(signal, i: int) -> np.ndarray:
+    """Lead ``i`` whole, or evenly spaced spans of a long one, as float64 (spans keep slew measurable).
+
+    Only the spans are read, so a memory-mapped Holter record is checked without loading it.
+    """
+    n = signal.shape[-1]
+    if n <= SAMPLE_SPAN * MAX_SPANS:
+        return np.asarray(signal[i, :], dtype=np.float64)
+    starts = np.linspace(0, n - SAMPLE_SPAN, MAX_SPANS).astype(int)
+    return np.stack([np.asarray(signal[i, s:s + SAMPLE_SPAN], dtype=np.float64) for s in starts])
 
 
 def _problem(x: np.ndarray, fs: float) -> str | None:
