@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,12 +14,12 @@ import torch
 from PySide6.QtCore import QSettings
 
 from ecgstudio.inference.panel import card_html
-from ecgstudio.models.library import ModelEntry, ModelLibrary
+from ecgstudio.models.library import ModelLibrary
 from ecgstudio.paths import resources_dir
+from tests.hostile import assert_cli_predict_refuses, assert_refused_in_words_or_read, read_in_child
 from training.checkpoint import ModelFileError, load_card, load_model, model_paths, weights_path, write_model_files
 from training.checkpoint import tensors_to_bytes
 
-ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = resources_dir() / "models" / "ptbxl_superclass_resnet1d18"
 EXPECTED: dict[str, str | None] = {}
 BUILDERS = {}
@@ -161,23 +159,12 @@ def zoo(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def loaded(zoo) -> dict[str, dict]:
     paths = [str(zoo / f"{name}.json") for name in BUILDERS]
-    out = subprocess.run([sys.executable, "-m", "tests.hostile.child", "model", *paths], cwd=ROOT,
-                         env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"},
-                         capture_output=True, text=True, timeout=300)
-    results = [json.loads(line) for line in out.stdout.splitlines()]
-    assert len(results) == len(paths), out.stderr[-2000:]
-    return dict(zip(BUILDERS, results))
+    return dict(zip(BUILDERS, read_in_child("model", paths)))
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_altered_model_is_refused_in_one_message_or_loads(loaded, name):
-    result, expected = loaded[name], EXPECTED[name]
-    if expected is None:
-        assert result["ok"], result
-        return
-    assert not result["ok"] and result["error"] == "ModelFileError", result
-    assert expected in result["message"] and "\n" not in result["message"], result
-    assert name in Path(result["path"]).name, "the message names the model file"
+    assert_refused_in_words_or_read(loaded[name], EXPECTED[name], "ModelFileError", name)
 
 
 @pytest.fixture
@@ -225,9 +212,5 @@ def test_model_panel_shows_the_problems(library, qtbot):
 
 
 def test_cli_predict_with_nan_weights_exits_2_with_one_line(zoo, shared_data):
-    proc = subprocess.run([sys.executable, "-m", "training", "predict", "--model", str(zoo / "weights_nan.json"),
-                           str(shared_data / "ptbxl/records100/00000/00001_lr.hea")], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
-    assert proc.returncode == 2 and proc.stdout == ""
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "non-finite" in lines[0]
+    assert_cli_predict_refuses(zoo / "weights_nan.json", shared_data / "ptbxl/records100/00000/00001_lr.hea",
+                               "non-finite")

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ecgstudio.paths import resources_dir
+from tests.hostile import assert_cli_predict_refuses
 from tests.test_hostile_records import PTBXL, _copy, _signal_field
 from training.clinical.cohort import load_cohort
 from training.clinical.cohort_run import predict_cohort
@@ -21,7 +20,6 @@ from training.data import read_record
 from training.inference import Predictor
 from training.signal.quality import SignalQualityError, check_signal, lead_problems
 
-ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = resources_dir() / "models" / "ptbxl_superclass_resnet1d18"
 
 
@@ -82,14 +80,7 @@ def test_predictor_refuses_an_all_zero_recording(shared_data, tmp_path):
 
 
 def test_cli_predict_exits_2_with_one_error_line_on_an_all_zero_recording(shared_data, tmp_path):
-    hea = zeroed_record(shared_data, tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "training", "predict", "--model", str(BUNDLED), str(hea)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert proc.stdout == ""
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "flat" in lines[0]
+    assert_cli_predict_refuses(BUNDLED, zeroed_record(shared_data, tmp_path), "flat")
 
 
 def test_cohort_comparison_leaves_out_a_broken_record_with_its_reason(shared_data, tmp_path):

@@ -87,7 +87,7 @@ def read_record(path: str | Path) -> Record:
     if (isinstance(header, wfdb.Record) and not _is_mat_record(header) and lazy.mappable(header)
             and info.n_leads * info.n_samples * 4 > limits.lazy_threshold()):
         _check_dat_sizes(header, header_path.parent)
-        raw_units = _raw_units(header, header_path)
+        raw_units = _names_and_units(header)[1]
         factor = [_TO_MV[_unit_key(raw_units[i])] if unit == "mV" else 1.0 for i, unit in enumerate(info.units)]
         return Record(**fields, signal=lazy.LazySignal(header_path.parent / header.file_name[0], header, factor))
     _check_memory(header_path, info)
@@ -97,7 +97,7 @@ def read_record(path: str | Path) -> Record:
         signal = _read_multisegment_signal(header, header_path)
     else:
         signal = _read_wfdb_signal(header, header_path)
-    raw_units = _raw_units(header, header_path)
+    raw_units = _names_and_units(header)[1]
     for i, unit in enumerate(info.units):
         if unit == "mV":
             signal[i] *= _TO_MV[_unit_key(raw_units[i])]
@@ -130,7 +130,7 @@ def _load_header(header_path: Path) -> tuple[wfdb.Record | wfdb.MultiRecord, Rec
     if header.sig_len / header.fs > limits.MAX_DURATION_S:
         raise RecordError(header_path, f"header says the record lasts {header.sig_len / header.fs / 86400:.1f} days; "
                                        f"at most {limits.MAX_DURATION_S / 86400:g} days are accepted")
-    names, raw_units = _names_and_units(header, header_path)
+    names, raw_units = _names_and_units(header)
     leads = _lead_names(names)
     units = []
     for lead, unit in zip(leads, raw_units):
@@ -288,28 +288,19 @@ def _lead_names(names: list[str | None]) -> tuple[str, ...]:
     )
 
 
-def _names_and_units(header: wfdb.Record | wfdb.MultiRecord, header_path: Path) -> tuple[list, list]:
-    """Lead names and units; a multi-segment header keeps them in its segment headers."""
+def _names_and_units(header: wfdb.Record | wfdb.MultiRecord) -> tuple[list, list]:
+    """Lead names and units; a multi-segment header keeps them in its segment headers (the first one
+    that is not a gap names the leads; units are taken wherever a name first appears)."""
     if isinstance(header, wfdb.Record):
         return list(header.sig_name or [None] * header.n_sig), list(header.units or [None] * header.n_sig)
+    segments = [segment for segment in header.segments if segment is not None]
     unit_of: dict[str, str] = {}
-    names: list[str] = []
-    for segment in header.segments:
-        if segment is not None:
-            for name, unit in zip(segment.sig_name or [], segment.units or []):
-                if name is not None:
-                    unit_of.setdefault(name, unit)
-    for segment in header.segments:
-        if segment is not None:
-            names = list(segment.sig_name or [])
-            break
-    if header.layout == "fixed" or not names:
-        return names, [unit_of.get(name) for name in names]
+    for segment in segments:
+        for name, unit in zip(segment.sig_name or [], segment.units or []):
+            if name is not None:
+                unit_of.setdefault(name, unit)
+    names = list(segments[0].sig_name or []) if segments else []
     return names, [unit_of.get(name) for name in names]
-
-
-def _raw_units(header, header_path: Path) -> list:
-    return _names_and_units(header, header_path)[1]
 
 
 def _unit_key(unit: str | None) -> str:
