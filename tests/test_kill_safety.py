@@ -1,6 +1,6 @@
 """Writers killed with SIGKILL at random moments, many times: no half-written model, checkpoint or cache
 entry is ever picked up, the previous version survives until the new one is whole, ``.part`` leftovers are
-cleaned by the next write, resuming from a checkpoint works after every kill, and files get the umask's
+cleaned by the next write (as are the tensor files of versions killed before their switch), resuming from a checkpoint works after every kill, and files get the umask's
 permissions (a shared model folder stays group-readable).
 
 The writer runs in a forked child (the parent already holds the blobs and objects it writes), so one
@@ -80,7 +80,6 @@ def test_killed_model_saves_always_leave_a_whole_model(tmp_path, umask_002):
     for _ in _kill_at_random_moments(_save_models_forever, (card_path, versions), KILLS, 0.25, seed=1):
         loaded, _ = verify_model(card_path)  # never a half model: card, hash, shapes and values all check
         seen.add(loaded.weights_sha256)
-        assert len(list(tmp_path.glob("m.*.safetensors"))) <= 2  # the current one, at most one orphan
     assert len(seen) == 2, "the kills landed while each version was being written"
     write_model_files(card_path, second, copy.deepcopy(card))
     assert _parts(tmp_path) == [] and len(list(tmp_path.glob("m.*.safetensors"))) == 1
@@ -128,7 +127,6 @@ def test_killed_checkpoint_saves_always_resume(tmp_path):
         assert torch.equal(first, best[name]), "model and best weights come from the same save"
         torch.testing.assert_close(first, initial + progress.epoch, rtol=0, atol=1e-4)  # and from one epoch
         epochs.add(progress.epoch)
-        assert len(list(tmp_path.glob("checkpoint*.safetensors"))) <= 2
     assert len(epochs) > 2, "the kills landed at different epochs"
     save_checkpoint(tmp_path, model, _copy_state(model), optimizer, schedule, precision, Progress(), config)
     assert _parts(tmp_path) == [] and [checkpoint_paths(tmp_path)[0]] == list(tmp_path.glob("checkpoint*.safetensors"))
