@@ -54,7 +54,8 @@ def _open(window, qtbot, path: Path) -> None:
 
 def _select(window, qtbot, path: Path) -> None:
     assert window.library.select_key(record_key(path))
-    qtbot.waitUntil(lambda: window.peaks is not None or window.record is None, timeout=10000)
+    qtbot.waitUntil(lambda: not window.loading and (window.peaks is not None or window.record is None),
+                    timeout=10000)
 
 
 def test_folder_scan_lists_every_export_with_its_format(window, qtbot, exports):
