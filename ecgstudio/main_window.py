@@ -339,11 +339,12 @@ class MainWindow(QMainWindow):
             return
         t0, t1 = view.visible_range()
         text = f"{view.speed:g} mm/s · {view.gain:g} mm/mV · zoom {zoom_text(round(view.effective_zoom, 2))}"
-        if abs(view.time_scale - 1.0) > 1e-6:
-            text += f" · time ×{view.time_scale:.3g} ({view.speed * view.time_scale:.3g} mm/s on screen)"
+        if view.scale_note():
+            text += f" · {view.scale_note()}"
         if view.filter_on:
             text += f" · filtered {describe_band()}"
-        self.scale_status.setText(f"{text} · {max(t0, 0):.1f}–{t1:.1f} s")
+        self.scale_status.setText(f"{text} · {max(t0, 0):.1f}–{min(t1, self.record.duration):.1f} s of "
+                                  f"{duration_text(self.record.duration)}" if self.record else text)
 
     def _show_measurement(self, measurement: Measurement) -> None:
         self.statusBar().showMessage(f"Caliper: {measurement.text()}")
