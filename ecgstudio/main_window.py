@@ -34,6 +34,7 @@ from ecgstudio.plot.overlays import Measurement
 from ecgstudio.plot.time_axis import duration_text
 from ecgstudio.record_source import source_html
 from ecgstudio.view_controls import ViewControls, zoom_text
+from ecgstudio.window_state import WindowLayout
 from ecgstudio.workers import Task, wait_for_background_work
 from training.data import Record
 from training.data.formats import file_dialog_filter
@@ -90,6 +91,8 @@ class MainWindow(QMainWindow):
         self.settings = self.context.settings
         self.setWindowTitle("ECG Studio")
         self.resize(1500, 920)
+        self.window_layout = WindowLayout(self, self.settings)
+        self._layout_restored = False
         self.record: Record | None = None
         self.entry: LibraryEntry | None = None
         self.peaks: np.ndarray | None = None
@@ -376,17 +379,23 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ settings
     def _restore(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = self.settings.value("window/state")
-        if state is not None:
-            self.restoreState(state)
         self.controls.restore(self.settings)
 
+    def setVisible(self, visible: bool) -> None:
+        """The first show restores the saved size and panels — now that every feature has attached
+        its panel — and resets them if they would not fit or would cover the menu (window_state)."""
+        first = visible and not self._layout_restored
+        if first:
+            self._layout_restored = True
+            notes = self.window_layout.restore()
+        super().setVisible(visible)
+        if first:
+            notes += self.window_layout.check()
+            if notes:
+                self.statusBar().showMessage("Window layout reset: " + "; ".join(notes), 15000)
+
     def closeEvent(self, event) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
+        self.window_layout.save()
         self.controls.save(self.settings)
         self.settings.sync()
         for task in (self._beat_task, self._open_task):

@@ -20,6 +20,14 @@ _TOOL_TEXT = {PAN: ("Pan", "H", "Drag to move along the record; wheel to zoom ti
               MARK: ("Mark interval", "M", "Drag over one lead to mark it; hold Shift to mark all leads")}
 
 
+def _number(value: object, default: float | None) -> float | None:
+    """A saved number, or ``default`` when a corrupt or foreign settings file holds something else."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
 def zoom_text(zoom: float | None) -> str:
     if zoom is None:
         return "Fit"
@@ -115,11 +123,11 @@ class ViewControls(QObject):
         self.view.set_layout(layout if layout in _LAYOUT_TEXT else STACKED)
         self._sync_layout_actions()
         for combo, key, default in ((self.speed, "view/speed", 25.0), (self.gain, "view/gain", 10.0)):
-            index = combo.findData(float(settings.value(key, default)))
-            combo.setCurrentIndex(max(index, 0))
+            index = combo.findData(_number(settings.value(key, default), default))
+            combo.setCurrentIndex(index if index >= 0 else combo.findData(default))
         zoom = settings.value("view/zoom", "fit")
-        self.zoom.setCurrentIndex(max(self.zoom.findData(None if zoom == "fit" else float(zoom)), 0))
-        self.filter.setChecked(settings.value("view/filter", False, type=bool))
+        self.zoom.setCurrentIndex(max(self.zoom.findData(None if zoom == "fit" else _number(zoom, None)), 0))
+        self.filter.setChecked(str(settings.value("view/filter", False)).lower() in ("true", "1"))
 
     def save(self, settings: QSettings) -> None:
         settings.setValue("view/layout", self.view.layout_name)

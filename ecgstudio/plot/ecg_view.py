@@ -405,6 +405,8 @@ class EcgView(QWidget):
             self._ppm = (self.nav.fit_px_per_mm(total, height, self._gutter_mm(), self.base_px_per_mm)
                          if self.zoom is None else self.base_px_per_mm * self.zoom)
             height = self._fit_canvas_height(height)
+            if abs(self.canvas.gutter_item.scale.px_per_mm - self._ppm) > 1e-9:
+                self._update_gutter()  # the lead names need their pixels at the new zoom
             gutter_px = round(self._gutter_mm() * self._ppm)
             self.canvas.set_gutter_width(gutter_px)
             width = max(total - gutter_px, 2.0)

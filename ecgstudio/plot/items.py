@@ -307,6 +307,10 @@ class CalibrationGutter(pg.GraphicsObject):
         self._rows: list[GutterRow] = []
         self._scale = PaperScale()
 
+    @property
+    def scale(self) -> PaperScale:
+        return self._scale
+
     def set_rows(self, rows: list[GutterRow], scale: PaperScale) -> None:
         self.prepareGeometryChange()
         self._rows, self._scale = rows, scale
@@ -315,9 +319,16 @@ class CalibrationGutter(pg.GraphicsObject):
     def _pulse_offsets(self) -> list[float]:
         return pulse_offsets_mm([row.baseline_mm for row in self._rows], self._scale)
 
+    def label_mm(self) -> float:
+        """Paper width of the lead-name column: ``LABEL_MM``, or more where the widest name in
+        pixels would not fit at this zoom ("aVR" clipped to "a…" on a zoomed-out sheet)."""
+        metrics = QFontMetricsF(label_font())
+        widest = max((metrics.horizontalAdvance(row.label) for row in self._rows if row.label), default=0.0)
+        return max(self.LABEL_MM, (widest + 10.0) / max(self._scale.px_per_mm, 1e-9))
+
     def width_mm(self, with_labels: bool) -> float:
         stagger = max(self._pulse_offsets(), default=0.0)
-        return (self.LABEL_MM if with_labels else 1.0) + 0.2 * self._scale.speed + 6.0 + stagger
+        return (self.label_mm() if with_labels else 1.0) + 0.2 * self._scale.speed + 6.0 + stagger
 
     def boundingRect(self) -> QRectF:
         if not self._rows:
@@ -327,7 +338,7 @@ class CalibrationGutter(pg.GraphicsObject):
 
     def paint(self, painter: QPainter, *_args) -> None:
         with_labels = any(row.label for row in self._rows)
-        x0 = self.LABEL_MM if with_labels else 1.0
+        x0 = self.label_mm() if with_labels else 1.0
         label_px = (x0 - 1.0) / max(self.pixelWidth(), 1e-9)
         painter.setRenderHint(QPainter.Antialiasing, True)
         for row, offset in zip(self._rows, self._pulse_offsets()):

@@ -1,0 +1,38 @@
+"""The whole window as ``ecgstudio`` builds it (every feature's panel attached), on throw-away
+settings whose library files live in a temporary folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from ecgstudio.main_window import MainWindow
+
+
+def isolated_settings(folder: Path, source: Path | None = None) -> QSettings:
+    """INI settings in ``folder`` (a copy of ``source`` when given) with the annotation library there."""
+    path = folder / "settings.ini"
+    if source is not None:
+        path.write_bytes(source.read_bytes())
+    settings = QSettings(str(path), QSettings.IniFormat)
+    settings.setValue("annotations/library", str(folder / "library.sqlite"))
+    settings.setValue("models/user_dir", str(folder / "models"))
+    return settings
+
+
+def full_window(settings: QSettings) -> MainWindow:
+    """The main window with the annotation, model, jobs and PE panels, as ``ecgstudio.__main__``."""
+    from ecgstudio.annotations.controller import attach_annotations
+    from ecgstudio.inference import attach_inference
+    from ecgstudio.jobs.controller import attach_jobs
+    from ecgstudio.pe import attach_pe
+
+    window = MainWindow(settings)
+    annotations = attach_annotations(window)
+    inference = attach_inference(window)
+    library_db = annotations.store.db if annotations else None
+    attach_jobs(window, library_db, inference.library)
+    attach_pe(window, library_db, inference, inference.library)
+    window.features = (annotations, inference)  # keep the controllers alive with the window
+    return window
