@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMe
 
 from ecgstudio.annotations.keys import record_key as content_key
 from ecgstudio.context import AppContext, OpenRecord
+from ecgstudio.help import install_help_menu
 from ecgstudio.identity_widgets import IdentityStatus
 from ecgstudio.library import LibraryEntry, LibraryPanel, record_key
 from ecgstudio.paths import samples_dir
@@ -387,6 +388,7 @@ class MainWindow(QMainWindow):
         first = visible and not self._layout_restored
         if first:
             self._layout_restored = True
+            install_help_menu(self)  # last in the menu bar, after the features' menus
             notes = self.window_layout.restore()
         super().setVisible(visible)
         if first:

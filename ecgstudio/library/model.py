@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
 
+from ecgstudio.library.query import parse_query
 from ecgstudio.library.scan import LibraryEntry
 from ecgstudio.plot.time_axis import duration_text
 
@@ -137,17 +138,19 @@ class LibraryModel(QAbstractTableModel):
 
 
 class LibraryFilter(QSortFilterProxyModel):
-    """Rows whose name, dataset, path or diagnoses contain the text, and that have the diagnosis."""
+    """Rows whose name, dataset, path or diagnoses contain the words, whose sampling rate and
+    duration meet the typed bounds, and that have the diagnosis."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._text = ""
+        self._query = parse_query("")
         self._diagnosis: str | None = None
         self.setSortRole(SORT_ROLE)
 
     def set_text(self, text: str) -> None:
+        """Words and numeric bounds (``500 Hz``, ``10.0 s``, ``>5 min``: see ``library.query``)."""
         self.beginFilterChange()
-        self._text = text.strip().lower()
+        self._query = parse_query(text)
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_diagnosis(self, diagnosis: str | None) -> None:
@@ -159,7 +162,8 @@ class LibraryFilter(QSortFilterProxyModel):
         entry: LibraryEntry = self.sourceModel().entries[source_row]
         if self._diagnosis is not None and self._diagnosis not in entry.diagnoses:
             return False
-        if not self._text:
+        if not (self._query.words or self._query.bounds):
             return True
         haystack = " ".join((entry.name, entry.dataset, str(entry.path), *entry.diagnoses)).lower()
-        return all(word in haystack for word in self._text.split())
+        info = entry.info
+        return self._query.accepts(haystack, info.fs if info else None, info.duration if info else None)
