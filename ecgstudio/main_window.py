@@ -275,8 +275,26 @@ class MainWindow(QMainWindow):
     def next_record(self, step: int = 1) -> bool:
         return self.library.select_next(step)
 
-    def export_png(self, path: str | Path) -> bool:
-        return self.view.export_png(path)
+    def export_png(self, path: str | Path, span: tuple[float, float] | None = None) -> bool:
+        """The record on paper with its header, lead names, speed and gain: the whole record (the
+        span on screen for one longer than a minute) unless ``span`` says which seconds."""
+        if self.record is None:
+            return False
+        from ecgstudio.export.png import default_span, write_record_png
+        from training.signal.rpeaks import mean_heart_rate
+
+        t0, t1 = span if span is not None else default_span(self.record.duration, self.view.visible_range())
+        rate = mean_heart_rate(self.peaks, self.record.fs) if self.peaks is not None else None
+        try:
+            write_record_png(path, self.record, t0=t0, t1=t1, signal=self.view.displayed_signal(),
+                             speed=self.view.speed, gain=self.view.gain, heart_rate=rate,
+                             diagnoses=self.entry.diagnoses if self.entry else (),
+                             filter_note=f"display filter {describe_band()}" if self.view.showing_filtered else "",
+                             annotations=self.report_section("annotations") or ())
+        except (OSError, ValueError) as exc:
+            self.statusBar().showMessage(f"Could not export the PNG: {exc}", 8000)
+            return False
+        return True
 
     def export_pdf(self, path: str | Path, annotations: list[ReportAnnotation] | None = None) -> Path | None:
         """The one-page report of the current record and page; ``annotations`` default to what the
@@ -300,7 +318,7 @@ class MainWindow(QMainWindow):
             return
         suffix = "png" if kind == "png" else "pdf"
         default = str(Path(self.settings.value("export/folder", str(Path.home()))) / f"{self.record.name}.{suffix}")
-        title = "Export view as PNG" if kind == "png" else "Export one-page PDF report"
+        title = "Export the record as PNG" if kind == "png" else "Export one-page PDF report"
         path, _ = QFileDialog.getSaveFileName(self, title, default, f"{suffix.upper()} (*.{suffix})")
         if not path:
             return
@@ -359,7 +377,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction("Open &folder…", QKeySequence.Open, lambda: self._ask_open(folder=True))
         file_menu.addAction("Open &record…", QKeySequence("Ctrl+Shift+O"), lambda: self._ask_open(folder=False))
         file_menu.addSeparator()
-        file_menu.addAction("Export view as &PNG…", QKeySequence("Ctrl+E"), lambda: self._ask_export("png"))
+        file_menu.addAction("Export record as &PNG…", QKeySequence("Ctrl+E"), lambda: self._ask_export("png"))
         file_menu.addAction("Export PDF &report…", QKeySequence("Ctrl+P"), lambda: self._ask_export("pdf"))
         file_menu.addSeparator()
         file_menu.addAction("&Quit", QKeySequence.Quit, self.close)

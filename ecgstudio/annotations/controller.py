@@ -9,17 +9,23 @@ record's content key (computed once when the record opened).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ecgstudio.annotations.csv_io import export_csv, import_csv
 from ecgstudio.annotations.errors import AnnotationError
+from ecgstudio.annotations.model import INTERVAL
 from ecgstudio.annotations.panel import AnnotationPanel
 from ecgstudio.annotations.store import AnnotationStore
 from ecgstudio.annotations.wfdb_io import export_wfdb, import_wfdb
+from ecgstudio.annotations.words import label_in_words
 from ecgstudio.context import OpenRecord
 from ecgstudio.store.errors import LibraryError
+
+if TYPE_CHECKING:
+    from ecgstudio.export import ReportAnnotation
 
 
 class AnnotationController(QObject):
@@ -64,10 +70,18 @@ class AnnotationController(QObject):
         for key, status in self.store.statuses_by_path(keys).items():
             self.window.library.set_annotation_status(key, "" if status == "none" else status)
 
-    def report_annotations(self) -> list[tuple[str, str | None, float, float, str]]:
+    def report_annotations(self) -> list[ReportAnnotation]:
+        """The record's live annotations for the PDF: labels in words, author and signature; only
+        interval marks carry a lead and times."""
         if self._current_key is None:
             return []
-        return [(a.label, a.lead, a.t0 or 0.0, a.t1 or 0.0, a.author) for a in self.store.annotations(self._current_key)]
+        from ecgstudio.export import ReportAnnotation  # the report's code loads when a report is made
+
+        words = {term.code: term.display for term in self.store.vocabulary(include_retired=True)}
+        return [ReportAnnotation(label_in_words(a.label, words), a.author, a.lead if a.kind == INTERVAL else None,
+                                 a.t0 if a.kind == INTERVAL else None, a.t1 if a.kind == INTERVAL else None,
+                                 a.confirmed_by)
+                for a in self.store.annotations(self._current_key) if not a.deleted]
 
     # ------------------------------------------------------------------ menu
     def _build_menu(self) -> None:
