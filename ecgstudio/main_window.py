@@ -23,6 +23,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
 
 from ecgstudio.annotations.keys import record_key as content_key
+from ecgstudio.annotations.reference import ReferenceAnnotations
 from ecgstudio.context import AppContext, OpenRecord
 from ecgstudio.help import install_help_menu
 from ecgstudio.identity_widgets import IdentityStatus
@@ -97,6 +98,8 @@ class MainWindow(QMainWindow):
         self.record: Record | None = None
         self.entry: LibraryEntry | None = None
         self.peaks: np.ndarray | None = None
+        #: the open record's PhysioNet reference annotations (beats, rhythms, LUDB waves), if any
+        self.reference: ReferenceAnnotations | None = None
         self._beat_task: Task | None = None
         self._open_task: Task | None = None
         self._panels: dict[str, QDockWidget] = {}
@@ -227,10 +230,30 @@ class MainWindow(QMainWindow):
         self.view.set_record(record)
         self.controls.record_changed(record)
         self.record_header.setText(record_header_html(record, entry))
+        self.reference = None
+        self._load_reference(entry, record)
         self._update_record_status()
         self.context.set_record(OpenRecord(entry.key, key, record, entry))
         self.recordOpened.emit(entry.key, record)
         self._detect_beats(record)
+
+    def _load_reference(self, entry: LibraryEntry, record: Record) -> None:
+        """The record's PhysioNet reference annotations, read off the GUI thread (wfdb loads then)."""
+        def read(_task):
+            from ecgstudio.annotations.reference import load_reference
+
+            return record, load_reference(entry.path, record.fs, record.duration, record.leads)
+
+        self._reference_task = Task(read)
+        self._reference_task.done.connect(self._on_reference)
+        self._reference_task.start()
+
+    def _on_reference(self, result: tuple[Record, ReferenceAnnotations]) -> None:
+        record, reference = result
+        if record is self.record:
+            self.reference = reference
+            self.view.set_reference(reference)
+            self._update_record_status()
 
     def _open_failed(self, task: Task, entry: LibraryEntry, exc: BaseException) -> None:
         if task is not self._open_task:
@@ -242,7 +265,7 @@ class MainWindow(QMainWindow):
             self._show_failure(entry, f"{type(exc).__name__}: {exc}", entry.path)
 
     def _show_failure(self, entry: LibraryEntry, reason: str, path: Path) -> None:
-        self.record = None
+        self.record, self.reference = None, None
         self.context.set_record(None)
         self.library.mark_error(entry.key, reason)
         self.controls.record_changed(None)
@@ -343,6 +366,8 @@ class MainWindow(QMainWindow):
             return
         parts = [record.name, self.entry.dataset if self.entry else "", f"{record.fs:g} Hz",
                  duration_text(record.duration), f"{record.n_leads} leads"]
+        if self.reference is not None and not self.reference.empty:
+            parts.append(self.reference.summary())
         if self.peaks is not None:
             from training.signal.rpeaks import mean_heart_rate, rr_intervals_ms
 

@@ -17,8 +17,10 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from ecgstudio.annotations.csv_io import export_csv, import_csv
 from ecgstudio.annotations.errors import AnnotationError
 from ecgstudio.annotations.model import INTERVAL
+from ecgstudio.annotations.reference import ReferenceAnnotations, add_reference_file
 from ecgstudio.annotations.panel import AnnotationPanel
 from ecgstudio.annotations.store import AnnotationStore
+from ecgstudio.annotations.wfdb_io import EXTENSION as WFDB_EXTENSION
 from ecgstudio.annotations.wfdb_io import export_wfdb, import_wfdb
 from ecgstudio.annotations.words import label_in_words
 from ecgstudio.context import OpenRecord
@@ -119,9 +121,26 @@ class AnnotationController(QObject):
         if self._current_key is None:
             return
         path, _ = QFileDialog.getOpenFileName(self.window, "Import WFDB annotations", "", "WFDB annotations (*)")
+        if path and not path.endswith(f".{WFDB_EXTENSION}") and self.show_reference_file(path):
+            return
         if path:
             self._run(lambda: import_wfdb(self.store, path, self._current_key, self.panel.author or "unknown"),
                       _imported)
+
+    def show_reference_file(self, path: str | Path) -> bool:
+        """A PhysioNet reference file (``100.atr``: beat labels, rhythm changes) for the open record:
+        shown on the plot as read-only reference marks, not added to anyone's annotations. Returns
+        False when the file holds no beats or rhythms (then it is tried as ECG Studio's own)."""
+        record = self.window.record
+        if record is None:
+            return False
+        reference = add_reference_file(ReferenceAnnotations(), path, record.fs, record.duration)
+        if reference.empty:
+            return False
+        self.window.reference = reference
+        self.window.view.set_reference(reference)
+        self.window.statusBar().showMessage(f"Showing {reference.summary()} as read-only reference marks", 10000)
+        return True
 
     def _export_wfdb(self) -> None:
         if self._current_key is None:

@@ -29,6 +29,7 @@ from ecgstudio.plot.navigation import SheetNavigator
 from ecgstudio.plot.overlays import Measurement
 from ecgstudio.plot.overview import OverviewStrip
 from ecgstudio.plot.paper import MM_PER_INCH, PaperScale, screen_px_per_mm
+from ecgstudio.plot.reference_layer import REFERENCE_BAND_MM, ReferenceLayer
 from ecgstudio.plot.sheet_canvas import SheetCanvas
 from ecgstudio.plot.viewbox import CALIPER, MARK, PAN, TOOLS
 from training.data import Record
@@ -73,6 +74,7 @@ class EcgView(QWidget):
         self.caliper.hide()
         self.ruler.set_beats(np.zeros(0), RULER_Y_MM)
         self.marks.set_marks([])
+        self.reference_layer.set_reference(None)
         if record is None:
             self.show_message("No record open")
             return
@@ -146,6 +148,18 @@ class EcgView(QWidget):
         attributes (see :func:`~ecgstudio.plot.overlays.as_mark`). Replaces the marks shown before."""
         self.marks.set_marks(marks)
         self._draw_marks()
+
+    def set_reference(self, reference) -> None:
+        """Show a record's reference annotations (``ReferenceAnnotations``: beat symbols along the top,
+        rhythm bands, LUDB waves on their leads); ``None`` or an empty one hides them."""
+        self.reference_layer.set_reference(reference)
+        if self.nav is not None:
+            self._fit_reference_band(self.nav)
+            self._apply_ranges()
+
+    def _fit_reference_band(self, nav: SheetNavigator) -> None:
+        nav.top_extra_mm = REFERENCE_BAND_MM if self.reference_layer.reference is not None else 0.0
+        nav.y_top = nav.band()[1]
 
     def set_beats(self, peaks: np.ndarray | None) -> None:
         """R-peak sample indices of the current record (drawn as the beat ruler with RR intervals)."""
@@ -258,6 +272,8 @@ class EcgView(QWidget):
         self.canvas = SheetCanvas(self.speed)
         self.vb, self.caliper, self.ruler = self.canvas.vb, self.canvas.caliper, self.canvas.ruler
         self.marks = MarkLayer(self.vb)
+        self.reference_layer = ReferenceLayer()
+        self.vb.addItem(self.reference_layer, ignoreBounds=True)
         self.overview = OverviewStrip()
         self._message = QLabel(alignment=Qt.AlignCenter, wordWrap=True)
         self._message.setStyleSheet("color: #8a1c1c; font-size: 14pt; padding: 40px;")
@@ -315,6 +331,7 @@ class EcgView(QWidget):
         if old is not None:
             self.nav.time_scale = old.time_scale
             self.nav.go_to(old.t_left)
+        self._fit_reference_band(self.nav)
         pitch = self.sheet.pitch_mm
         for strip in self.sheet.strips:
             baseline = self.sheet.baseline_mm(strip.row)
@@ -361,6 +378,7 @@ class EcgView(QWidget):
                 if strip.start_s > 0:
                     bars.append((t0, self.sheet.baseline_mm(strip.row)))
         self.canvas.labels.set_labels(labels, bars)
+        self.reference_layer.set_sheet(self.sheet, self.nav.page_start, duration)
         self._draw_marks()
 
     # ----------------------------------------------------------------- ranges

@@ -34,6 +34,8 @@ class SheetNavigator:
     t_left: float = 0.0
     page_start: float = 0.0
     y_top: float = SHEET_TOP_MM
+    #: more paper above the first row (the reference annotations' band)
+    top_extra_mm: float = 0.0
 
     @property
     def paged(self) -> bool:
@@ -41,7 +43,7 @@ class SheetNavigator:
 
     def band(self) -> tuple[float, float]:
         """Bottom and top (mm) of the paper the sheet needs."""
-        return -self.sheet.height_mm - SHEET_BOTTOM_MM, SHEET_TOP_MM
+        return -self.sheet.height_mm - SHEET_BOTTOM_MM, SHEET_TOP_MM + self.top_extra_mm
 
     def fit_span_s(self) -> float:
         """Seconds Fit puts across the window at 25 mm/s: the page (print layout), the whole record
