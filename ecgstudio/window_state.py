@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QMainWindow, QScrollArea, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QMainWindow, QScrollArea, QTabBar, QWidget
 
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
@@ -136,6 +136,7 @@ class WindowLayout:
     def check(self) -> list[str]:
         """After the first show: a layout with a panel over the menu bar or outside the window goes
         back to the default one."""
+        hide_stale_tab_bars(self.window)
         if self._default_state is None or layout_is_sane(self.window):
             return []
         # Qt 6 crashes re-docking or restoring panels of a shown window whose stale state is in
@@ -148,6 +149,25 @@ class WindowLayout:
     def save(self) -> None:
         self.settings.setValue(GEOMETRY_KEY, self.window.saveGeometry())
         self.settings.setValue(STATE_KEY, self.window.saveState())
+
+
+def hide_stale_tab_bars(window: QMainWindow) -> int:
+    """Hide the tab bars Qt left behind from earlier tab groups (tabifying the PE panel leaves a
+    second "Annotations | PE work-up" bar, which a resized window then shows over the sheet). A tab
+    bar in use sits against one of the panels it names; returns how many were hidden."""
+    window.layout().activate()
+    docks = {dock.windowTitle(): dock for dock in window.findChildren(QDockWidget) if dock.isVisible()}
+    hidden = 0
+    for bar in window.findChildren(QTabBar):
+        if bar.parent() is not window or not bar.isVisible():
+            continue
+        box = bar.geometry()
+        named = [docks[bar.tabText(i)] for i in range(bar.count()) if bar.tabText(i) in docks]
+        if not any(abs(d.geometry().left() - box.left()) <= 2 and d.geometry().top() - 4 <= box.top()
+                   <= d.geometry().bottom() + 4 for d in named if not d.isFloating()):
+            bar.hide()
+            hidden += 1
+    return hidden
 
 
 def layout_is_sane(window: QMainWindow) -> bool:

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog
 
+from ecgstudio.library.model import ANNOTATIONS
 from ecgstudio.plot import PRINT
 from ecgstudio.plot.viewbox import CALIPER, MARK
 from tests.app_window import full_window, isolated_settings
@@ -68,6 +69,8 @@ def test_a_clinician_reads_annotates_signs_and_files_a_record(qtbot, tmp_path, s
     qtbot.mouseClick(panel.editor.save_button, Qt.LeftButton)
     qtbot.mouseClick(panel.confirm_labels_button, Qt.LeftButton)
     assert "normal ECG" in panel.applied.text() and "signed" in panel.applied.text()
+    row = window.library.model.row_of(window.entry.key)
+    assert window.library.model.index(row, ANNOTATIONS).data() == "annotated"  # in words; the mark is unsigned
     panel.table.clearSelection()  # the whole record's history (a selected mark shows only its own)
     whats = [what for _, _, what in panel.history.texts()]
     assert any(w.startswith("signed label “normal ECG”") for w in whats)

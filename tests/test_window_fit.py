@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSettings, Qt
-from PySide6.QtWidgets import QDockWidget, QMenu
+from PySide6.QtWidgets import QDockWidget, QMenu, QTabBar
 
 from ecgstudio.window_state import available_area, layout_is_sane
 from tests.app_window import full_window, isolated_settings
@@ -65,6 +65,10 @@ def test_every_panel_and_button_fits_the_screen(qtbot, tmp_path, screen):
     for widget in (window.statusBar(), window.menuBar(), window.controls.toolbar, run, window.view.canvas):
         assert reachable(widget, window), widget
     assert window.view.canvas.height() > 0.4 * height  # the curves keep room beside the jobs panel
+    bars = [b for b in window.findChildren(QTabBar) if b.parent() is window and b.isVisible()]
+    texts = [tuple(b.tabText(i) for i in range(b.count())) for b in bars]
+    assert len(texts) == len(set(texts))  # Qt's stale second "Annotations | PE work-up" bar is gone...
+    assert not any(b.geometry().intersects(window.centralWidget().geometry()) for b in bars)  # ...not on the sheet
     window.close()
 
 

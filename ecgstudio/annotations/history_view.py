@@ -72,7 +72,7 @@ class HistoryTable(QTableWidget):
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
-                item.setTextAlignment(int(Qt.AlignLeft | Qt.AlignVCenter))
+                item.setTextAlignment(Qt.AlignLeft | Qt.AlignVCenter)
                 self.setItem(row, column, item)
         self.resizeRowsToContents()
 

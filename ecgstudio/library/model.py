@@ -12,6 +12,8 @@ from ecgstudio.plot.time_axis import duration_text
 COLUMNS = ("Record", "Dataset", "Hz", "Duration", "Leads", "Diagnosis", "Annotations")
 RECORD, DATASET, FS, DURATION, LEADS, DIAGNOSIS, ANNOTATIONS = range(len(COLUMNS))
 ERROR_INK = QColor(180, 30, 30)
+#: The annotation store's record statuses as the list says them ("none" is said by nothing).
+STATUS_WORDS = {"none": "", "labelled": "annotated", "confirmed": "✔ signed"}
 #: Role under which each row's :class:`LibraryEntry` is found.
 ENTRY_ROLE = Qt.UserRole
 #: Role giving a value that sorts naturally (numbers as numbers).
@@ -107,7 +109,8 @@ class LibraryModel(QAbstractTableModel):
         if column == DIAGNOSIS:
             return f"cannot open: {error}" if error else "; ".join(entry.diagnoses)
         if column == ANNOTATIONS:
-            return self._status.get(entry.key, "")
+            status = self._status.get(entry.key, "")
+            return STATUS_WORDS.get(status, status)
         if info is None:
             return ""
         if column == FS:
