@@ -36,3 +36,14 @@ def full_window(settings: QSettings) -> MainWindow:
     attach_pe(window, library_db, inference, inference.library)
     window.features = (annotations, inference)  # keep the controllers alive with the window
     return window
+
+
+def shown_app(qtbot, folder: Path, size: tuple[int, int] = (1600, 1000)) -> MainWindow:
+    """The whole window on fresh settings in ``folder``, shown at ``size`` (not maximised)."""
+    window = full_window(isolated_settings(folder))
+    qtbot.addWidget(window)
+    window.show()
+    window.showNormal()
+    window.resize(*size)
+    qtbot.waitExposed(window)
+    return window

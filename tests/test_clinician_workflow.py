@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog
 from ecgstudio.library.model import ANNOTATIONS
 from ecgstudio.plot import PRINT
 from ecgstudio.plot.viewbox import CALIPER, MARK
-from tests.app_window import full_window, isolated_settings
+from tests.app_window import shown_app
 from tests.gestures import choose, drag
 
 
@@ -21,12 +21,7 @@ def menu_action(window, menu_text: str, action_text: str):
 
 
 def test_a_clinician_reads_annotates_signs_and_files_a_record(qtbot, tmp_path, shared_data, monkeypatch):
-    window = full_window(isolated_settings(tmp_path))
-    qtbot.addWidget(window)
-    window.show()
-    window.showNormal()
-    window.resize(1600, 1000)
-    qtbot.waitExposed(window)
+    window = shown_app(qtbot, tmp_path, (1600, 1000))
     panel = window.features[0].panel
     qtbot.keyClicks(panel.author_bar.name_edit, "Dr Ada")
     qtbot.keyClick(panel.author_bar.name_edit, Qt.Key_Return)

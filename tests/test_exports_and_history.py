@@ -10,17 +10,12 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 
 from ecgstudio.export.png import PX_PER_MM
-from tests.app_window import full_window, isolated_settings
+from tests.app_window import shown_app
 
 
 @pytest.fixture
 def app(qtbot, tmp_path, shared_data):
-    window = full_window(isolated_settings(tmp_path))
-    qtbot.addWidget(window)
-    window.show()
-    window.showNormal()
-    window.resize(1600, 1000)
-    qtbot.waitExposed(window)
+    window = shown_app(qtbot, tmp_path, (1600, 1000))
     panel = window.features[0].panel
     qtbot.keyClicks(panel.author_bar.name_edit, "Dr Ada")
     qtbot.keyClick(panel.author_bar.name_edit, Qt.Key_Return)  # the name, once, for the whole session

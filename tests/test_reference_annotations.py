@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtCore import QPoint, QPointF
 
 from ecgstudio.annotations.reference import load_reference
-from tests.app_window import full_window, isolated_settings
+from tests.app_window import shown_app
 from tests.gestures import wheel
 from training.data import read_header
 
@@ -49,11 +49,7 @@ def _sheet_band_ink(window) -> int:
 
 
 def test_reference_marks_are_drawn_and_an_atr_import_is_not_refused(qtbot, tmp_path, shared_data):
-    window = full_window(isolated_settings(tmp_path))
-    qtbot.addWidget(window)
-    window.show()
-    window.showNormal()
-    window.resize(1500, 900)
+    window = shown_app(qtbot, tmp_path, (1500, 900))
     folder = tmp_path / "mitdb"
     folder.mkdir()
     for suffix in (".hea", ".dat"):  # the record without its .atr: nothing shown beside it
