@@ -22,20 +22,10 @@ def isolated_settings(folder: Path, source: Path | None = None) -> QSettings:
 
 
 def full_window(settings: QSettings) -> MainWindow:
-    """The main window with the annotation, model, jobs and PE panels, as ``ecgstudio.__main__``."""
-    from ecgstudio.annotations.controller import attach_annotations
-    from ecgstudio.inference import attach_inference
-    from ecgstudio.jobs.controller import attach_jobs
-    from ecgstudio.pe import attach_pe
+    """The main window with every feature's panel, as the ``ecgstudio`` command builds it."""
+    from ecgstudio.__main__ import build_window
 
-    window = MainWindow(settings)
-    annotations = attach_annotations(window)
-    inference = attach_inference(window)
-    library_db = annotations.store.db if annotations else None
-    attach_jobs(window, library_db, inference.library)
-    attach_pe(window, library_db, inference, inference.library)
-    window.features = (annotations, inference)  # keep the controllers alive with the window
-    return window
+    return build_window(settings)
 
 
 def shown_app(qtbot, folder: Path, size: tuple[int, int] = (1600, 1000)) -> MainWindow:

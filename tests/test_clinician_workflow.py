@@ -22,7 +22,7 @@ def menu_action(window, menu_text: str, action_text: str):
 
 def test_a_clinician_reads_annotates_signs_and_files_a_record(qtbot, tmp_path, shared_data, monkeypatch):
     window = shown_app(qtbot, tmp_path, (1600, 1000))
-    panel = window.features[0].panel
+    panel = window.features["annotations"].panel
     qtbot.keyClicks(panel.author_bar.name_edit, "Dr Ada")
     qtbot.keyClick(panel.author_bar.name_edit, Qt.Key_Return)
 
@@ -79,7 +79,7 @@ def test_a_clinician_reads_annotates_signs_and_files_a_record(qtbot, tmp_path, s
     menu_action(window, "File", "Export record as PNG").trigger()
     assert pdf.read_bytes().startswith(b"%PDF")
     assert QImage(str(png)).width() > window.record.duration * 25 * 5
-    lines = [a.line() for a in window.report_annotations()]
+    lines = [a.line() for a in window.report_section("annotations")]
     assert "Record label: normal ECG — Dr Ada, signed by Dr Ada" in lines
     assert any("artefact — Dr Ada, not signed" in line for line in lines)
     window.close()

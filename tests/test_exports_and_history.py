@@ -16,7 +16,7 @@ from tests.app_window import shown_app
 @pytest.fixture
 def app(qtbot, tmp_path, shared_data):
     window = shown_app(qtbot, tmp_path, (1600, 1000))
-    panel = window.features[0].panel
+    panel = window.features["annotations"].panel
     qtbot.keyClicks(panel.author_bar.name_edit, "Dr Ada")
     qtbot.keyClick(panel.author_bar.name_edit, Qt.Key_Return)  # the name, once, for the whole session
     window.open_path(shared_data / "cpsc2018" / "A0001.hea")  # 15 s, right bundle branch block
@@ -84,7 +84,7 @@ def test_pdf_report_lists_labels_in_words_with_author_and_signature(qtbot, app, 
     tick(qtbot, panel, "NORM")
     qtbot.mouseClick(panel.confirm_labels_button, Qt.LeftButton)
     draw_mark(qtbot, window, panel, None, 3.0, 3.5, "artefact")
-    lines = [a.line() for a in window.report_annotations()]
+    lines = [a.line() for a in window.report_section("annotations")]
     assert "Record label: normal ECG — Dr Ada, signed by Dr Ada" in lines  # not "0.00–0.00 s · NORM"
     assert "3.00–3.50 s · all leads · artefact — Dr Ada, not signed" in lines
     assert not any("0.00–0.00" in line for line in lines)

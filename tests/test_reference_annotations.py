@@ -61,7 +61,7 @@ def test_reference_marks_are_drawn_and_an_atr_import_is_not_refused(qtbot, tmp_p
     window.view.go_to(65.0)  # ventricular trigeminy: V beats
     qtbot.wait(50)
     before = _sheet_band_ink(window)
-    controller = window.features[0]
+    controller = window.features["annotations"]
     assert controller.show_reference_file(shared_data / "formats" / "mitdb_208" / "208.atr")
     assert "reference beats" in window.statusBar().currentMessage()
     assert len(window.reference.beats) > 2900 and window.view.reference_layer.reference is window.reference

@@ -61,7 +61,7 @@ def test_every_panel_and_button_fits_the_screen(qtbot, tmp_path, screen):
     minimum = window.minimumSizeHint()
     assert minimum.width() <= width and minimum.height() <= height
     assert window.height() <= height and window.width() <= width
-    run = window.features[1].panel.run_button
+    run = window.features["inference"].panel.run_button
     for widget in (window.statusBar(), window.menuBar(), window.controls.toolbar, run, window.view.canvas):
         assert reachable(widget, window), widget
     assert window.view.canvas.height() > 0.4 * height  # the curves keep room beside the jobs panel
@@ -77,7 +77,7 @@ def test_first_start_fills_the_screen_with_the_run_button_in_view(qtbot, tmp_pat
     area = available_area(window)
     assert window.isMaximized() or (window.width() >= 0.9 * area.width() and window.height() >= 0.9 * area.height())
     assert window.frameGeometry().height() <= area.height() + 40
-    assert reachable(window.features[1].panel.run_button, window)
+    assert reachable(window.features["inference"].panel.run_button, window)
     window.close()
 
 

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QDockWidget
 
     from ecgstudio.library import record_key
-    from ecgstudio.main_window import MainWindow
+    from ecgstudio.__main__ import build_window
     from ecgstudio.paths import samples_dir
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -38,8 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.IniFormat)
         settings.setValue("annotations/library", str(Path(tmp) / "library.sqlite"))
         settings.setValue("models/user_dir", str(Path(tmp) / "models"))
-        window = MainWindow(settings)
-        attach_panels(window)
+        window = build_window(settings)  # with every feature's panel, as the ecgstudio command shows it
         window.show()  # a first start fills the screen; the shots are taken at a fixed size
         window.showNormal()
         window.resize(1600, 960)
@@ -87,21 +86,6 @@ def main(argv: list[str] | None = None) -> int:
         save("calipers.png")
         window.close()
     return 0
-
-
-def attach_panels(window) -> None:
-    """The features' panels, as ``ecgstudio`` attaches them."""
-    from ecgstudio.annotations.controller import attach_annotations
-    from ecgstudio.inference import attach_inference
-    from ecgstudio.jobs.controller import attach_jobs
-    from ecgstudio.pe import attach_pe
-
-    annotations = attach_annotations(window)
-    inference = attach_inference(window)
-    library_db = annotations.store.db if annotations else None
-    attach_jobs(window, library_db, inference.library)
-    attach_pe(window, library_db, inference, inference.library)
-    window.features = (annotations, inference)
 
 
 def settle(app, done, at_least: float = 0.0, timeout: float = 30.0) -> None:
