@@ -23,7 +23,9 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
 
 from ecgstudio.annotations.keys import record_key as content_key
+from ecgstudio.annotations.reference import ReferenceAnnotations
 from ecgstudio.context import AppContext, OpenRecord
+from ecgstudio.help import install_help_menu
 from ecgstudio.identity_widgets import IdentityStatus
 from ecgstudio.library import LibraryEntry, LibraryPanel, record_key
 from ecgstudio.paths import samples_dir
@@ -34,6 +36,7 @@ from ecgstudio.plot.overlays import Measurement
 from ecgstudio.plot.time_axis import duration_text
 from ecgstudio.record_source import source_html
 from ecgstudio.view_controls import ViewControls, zoom_text
+from ecgstudio.window_state import WindowLayout
 from ecgstudio.workers import Task, wait_for_background_work
 from training.data import Record
 from training.data.formats import file_dialog_filter
@@ -90,9 +93,13 @@ class MainWindow(QMainWindow):
         self.settings = self.context.settings
         self.setWindowTitle("ECG Studio")
         self.resize(1500, 920)
+        self.window_layout = WindowLayout(self, self.settings)
+        self._layout_restored = False
         self.record: Record | None = None
         self.entry: LibraryEntry | None = None
         self.peaks: np.ndarray | None = None
+        #: the open record's PhysioNet reference annotations (beats, rhythms, LUDB waves), if any
+        self.reference: ReferenceAnnotations | None = None
         self._beat_task: Task | None = None
         self._open_task: Task | None = None
         self._panels: dict[str, QDockWidget] = {}
@@ -223,10 +230,30 @@ class MainWindow(QMainWindow):
         self.view.set_record(record)
         self.controls.record_changed(record)
         self.record_header.setText(record_header_html(record, entry))
+        self.reference = None
+        self._load_reference(entry, record)
         self._update_record_status()
         self.context.set_record(OpenRecord(entry.key, key, record, entry))
         self.recordOpened.emit(entry.key, record)
         self._detect_beats(record)
+
+    def _load_reference(self, entry: LibraryEntry, record: Record) -> None:
+        """The record's PhysioNet reference annotations, read off the GUI thread (wfdb loads then)."""
+        def read(_task):
+            from ecgstudio.annotations.reference import load_reference
+
+            return record, load_reference(entry.path, record.fs, record.duration, record.leads)
+
+        self._reference_task = Task(read)
+        self._reference_task.done.connect(self._on_reference)
+        self._reference_task.start()
+
+    def _on_reference(self, result: tuple[Record, ReferenceAnnotations]) -> None:
+        record, reference = result
+        if record is self.record:
+            self.reference = reference
+            self.view.set_reference(reference)
+            self._update_record_status()
 
     def _open_failed(self, task: Task, entry: LibraryEntry, exc: BaseException) -> None:
         if task is not self._open_task:
@@ -238,7 +265,7 @@ class MainWindow(QMainWindow):
             self._show_failure(entry, f"{type(exc).__name__}: {exc}", entry.path)
 
     def _show_failure(self, entry: LibraryEntry, reason: str, path: Path) -> None:
-        self.record = None
+        self.record, self.reference = None, None
         self.context.set_record(None)
         self.library.mark_error(entry.key, reason)
         self.controls.record_changed(None)
@@ -271,8 +298,26 @@ class MainWindow(QMainWindow):
     def next_record(self, step: int = 1) -> bool:
         return self.library.select_next(step)
 
-    def export_png(self, path: str | Path) -> bool:
-        return self.view.export_png(path)
+    def export_png(self, path: str | Path, span: tuple[float, float] | None = None) -> bool:
+        """The record on paper with its header, lead names, speed and gain: the whole record (the
+        span on screen for one longer than a minute) unless ``span`` says which seconds."""
+        if self.record is None:
+            return False
+        from ecgstudio.export.png import default_span, write_record_png
+        from training.signal.rpeaks import mean_heart_rate
+
+        t0, t1 = span if span is not None else default_span(self.record.duration, self.view.visible_range())
+        rate = mean_heart_rate(self.peaks, self.record.fs) if self.peaks is not None else None
+        try:
+            write_record_png(path, self.record, t0=t0, t1=t1, signal=self.view.displayed_signal(),
+                             speed=self.view.speed, gain=self.view.gain, heart_rate=rate,
+                             diagnoses=self.entry.diagnoses if self.entry else (),
+                             filter_note=f"display filter {describe_band()}" if self.view.showing_filtered else "",
+                             annotations=self.report_section("annotations") or ())
+        except (OSError, ValueError) as exc:
+            self.statusBar().showMessage(f"Could not export the PNG: {exc}", 8000)
+            return False
+        return True
 
     def export_pdf(self, path: str | Path, annotations: list[ReportAnnotation] | None = None) -> Path | None:
         """The one-page report of the current record and page; ``annotations`` default to what the
@@ -296,7 +341,7 @@ class MainWindow(QMainWindow):
             return
         suffix = "png" if kind == "png" else "pdf"
         default = str(Path(self.settings.value("export/folder", str(Path.home()))) / f"{self.record.name}.{suffix}")
-        title = "Export view as PNG" if kind == "png" else "Export one-page PDF report"
+        title = "Export the record as PNG" if kind == "png" else "Export one-page PDF report"
         path, _ = QFileDialog.getSaveFileName(self, title, default, f"{suffix.upper()} (*.{suffix})")
         if not path:
             return
@@ -321,6 +366,8 @@ class MainWindow(QMainWindow):
             return
         parts = [record.name, self.entry.dataset if self.entry else "", f"{record.fs:g} Hz",
                  duration_text(record.duration), f"{record.n_leads} leads"]
+        if self.reference is not None and not self.reference.empty:
+            parts.append(self.reference.summary())
         if self.peaks is not None:
             from training.signal.rpeaks import mean_heart_rate, rr_intervals_ms
 
@@ -339,11 +386,12 @@ class MainWindow(QMainWindow):
             return
         t0, t1 = view.visible_range()
         text = f"{view.speed:g} mm/s · {view.gain:g} mm/mV · zoom {zoom_text(round(view.effective_zoom, 2))}"
-        if abs(view.time_scale - 1.0) > 1e-6:
-            text += f" · time ×{view.time_scale:.3g} ({view.speed * view.time_scale:.3g} mm/s on screen)"
+        if view.scale_note():
+            text += f" · {view.scale_note()}"
         if view.filter_on:
             text += f" · filtered {describe_band()}"
-        self.scale_status.setText(f"{text} · {max(t0, 0):.1f}–{t1:.1f} s")
+        self.scale_status.setText(f"{text} · {max(t0, 0):.1f}–{min(t1, self.record.duration):.1f} s of "
+                                  f"{duration_text(self.record.duration)}" if self.record else text)
 
     def _show_measurement(self, measurement: Measurement) -> None:
         self.statusBar().showMessage(f"Caliper: {measurement.text()}")
@@ -354,7 +402,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction("Open &folder…", QKeySequence.Open, lambda: self._ask_open(folder=True))
         file_menu.addAction("Open &record…", QKeySequence("Ctrl+Shift+O"), lambda: self._ask_open(folder=False))
         file_menu.addSeparator()
-        file_menu.addAction("Export view as &PNG…", QKeySequence("Ctrl+E"), lambda: self._ask_export("png"))
+        file_menu.addAction("Export record as &PNG…", QKeySequence("Ctrl+E"), lambda: self._ask_export("png"))
         file_menu.addAction("Export PDF &report…", QKeySequence("Ctrl+P"), lambda: self._ask_export("pdf"))
         file_menu.addSeparator()
         file_menu.addAction("&Quit", QKeySequence.Quit, self.close)
@@ -375,17 +423,24 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ settings
     def _restore(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = self.settings.value("window/state")
-        if state is not None:
-            self.restoreState(state)
         self.controls.restore(self.settings)
 
+    def setVisible(self, visible: bool) -> None:
+        """The first show restores the saved size and panels — now that every feature has attached
+        its panel — and resets them if they would not fit or would cover the menu (window_state)."""
+        first = visible and not self._layout_restored
+        if first:
+            self._layout_restored = True
+            install_help_menu(self)  # last in the menu bar, after the features' menus
+            notes = self.window_layout.restore()
+        super().setVisible(visible)
+        if first:
+            notes += self.window_layout.check()
+            if notes:
+                self.statusBar().showMessage("Window layout reset: " + "; ".join(notes), 15000)
+
     def closeEvent(self, event) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
+        self.window_layout.save()
         self.controls.save(self.settings)
         self.settings.sync()
         for task in (self._beat_task, self._open_task):

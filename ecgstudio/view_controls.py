@@ -20,6 +20,14 @@ _TOOL_TEXT = {PAN: ("Pan", "H", "Drag to move along the record; wheel to zoom ti
               MARK: ("Mark interval", "M", "Drag over one lead to mark it; hold Shift to mark all leads")}
 
 
+def _number(value: object, default: float | None) -> float | None:
+    """A saved number, or ``default`` when a corrupt or foreign settings file holds something else."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
 def zoom_text(zoom: float | None) -> str:
     if zoom is None:
         return "Fit"
@@ -37,8 +45,19 @@ class ViewControls(QObject):
         self.layout_actions[PRINT].setShortcut(QKeySequence("Ctrl+2"))
         self.toolbar.addSeparator()
         self.speed = self._combo("Speed", [(f"{s:g} mm/s", s) for s in SPEEDS_MM_S], view.set_speed)
+        #: beside the speed it qualifies: "not to scale" (and the speed really shown) while time is compressed
+        self.scale_note = QLabel()
+        self.scale_note.setStyleSheet("color: #8a1c1c; font-weight: bold; padding: 0 4px;")
+        self.scale_note_action = self.toolbar.addWidget(self.scale_note)
+        self.scale_note_action.setVisible(False)
+        view.viewChanged.connect(self._update_scale_note)
         self.gain = self._combo("Gain", [(f"{g:g} mm/mV", g) for g in GAINS_MM_MV], view.set_gain)
         self.zoom = self._combo("Zoom", [(zoom_text(z), z) for z in ZOOMS], view.set_zoom)
+        # choosing the zoom already shown still resets the wheel's time compression
+        self.zoom.activated.connect(lambda i: view.set_zoom(self.zoom.itemData(i)))
+        self.zoom.setToolTip("Zoom: Fit sizes the paper to the window (a short record whole, else 10 s); "
+                             "choosing a zoom puts time back at the paper speed")
+        view.viewChanged.connect(self._update_scale_note)
         self.filter = QAction(f"Filter {describe_band()}", self, checkable=True)
         self.filter.setToolTip(f"Band-pass the traces {describe_band()} for display (the record is not changed)")
         self.filter.setShortcut(QKeySequence("Ctrl+F"))
@@ -48,6 +67,13 @@ class ViewControls(QObject):
         self.tool_actions = self._exclusive(_TOOL_TEXT, view.set_tool)
         self.speed.setCurrentIndex(self.speed.findData(25.0))
         self.gain.setCurrentIndex(self.gain.findData(10.0))
+
+    def _update_scale_note(self) -> None:
+        note = self.view.scale_note()
+        self.scale_note.setText(note)
+        self.scale_note.setToolTip(f"The paper speed is {self.view.speed:g} mm/s but the screen compresses time; "
+                                   "choose a zoom (Fit or 100%) to see it at the paper speed" if note else "")
+        self.scale_note_action.setVisible(bool(note))
 
     def _exclusive(self, items: dict[str, tuple], slot) -> dict[str, QAction]:
         group = QActionGroup(self)
@@ -97,11 +123,11 @@ class ViewControls(QObject):
         self.view.set_layout(layout if layout in _LAYOUT_TEXT else STACKED)
         self._sync_layout_actions()
         for combo, key, default in ((self.speed, "view/speed", 25.0), (self.gain, "view/gain", 10.0)):
-            index = combo.findData(float(settings.value(key, default)))
-            combo.setCurrentIndex(max(index, 0))
+            index = combo.findData(_number(settings.value(key, default), default))
+            combo.setCurrentIndex(index if index >= 0 else combo.findData(default))
         zoom = settings.value("view/zoom", "fit")
-        self.zoom.setCurrentIndex(max(self.zoom.findData(None if zoom == "fit" else float(zoom)), 0))
-        self.filter.setChecked(settings.value("view/filter", False, type=bool))
+        self.zoom.setCurrentIndex(max(self.zoom.findData(None if zoom == "fit" else _number(zoom, None)), 0))
+        self.filter.setChecked(str(settings.value("view/filter", False)).lower() in ("true", "1"))
 
     def save(self, settings: QSettings) -> None:
         settings.setValue("view/layout", self.view.layout_name)

@@ -40,7 +40,8 @@ def test_drawn_interval_is_stored_drawn_badged_and_survives_restart(qtbot, setti
         controller.panel.editor.label_edit.setText("ST elevation")  # the inline label editor
         controller.panel.editor.save_button.click()
     assert [(m.lead, m.t0, m.t1, m.label) for m in marks.args[0]] == [("V2", 1.0, 1.6, "ST elevation")]
-    assert window.report_section("annotations") == [("ST elevation", "V2", 1.0, 1.6, "dr.test")]
+    assert [a.line() for a in window.report_section("annotations")] == [
+        "1.00–1.60 s · V2 · ST elevation — dr.test, not signed"]
     header = str(folder / "00001_hr.hea")
     assert window.library.model._status[library_key(Path(header))] == "labelled"
     window.close()

@@ -25,19 +25,23 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QDockWidget
 
     from ecgstudio.library import record_key
-    from ecgstudio.main_window import MainWindow
+    from ecgstudio.__main__ import build_window
     from ecgstudio.paths import samples_dir
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     args.out.mkdir(parents=True, exist_ok=True)
     samples = samples_dir()
     with tempfile.TemporaryDirectory() as tmp:
-        window = MainWindow(QSettings(str(Path(tmp) / "settings.ini"), QSettings.IniFormat))
+        settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.IniFormat)
+        settings.setValue("annotations/library", str(Path(tmp) / "library.sqlite"))
+        settings.setValue("models/user_dir", str(Path(tmp) / "models"))
+        window = build_window(settings)  # with every feature's panel, as the ecgstudio command shows it
+        window.show()  # a first start fills the screen; the shots are taken at a fixed size
+        window.showNormal()
         window.resize(1600, 960)
-        window.show()
         window.open_path(samples)
         settle(app, lambda: not window.library.scanning)
 
@@ -52,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
             print(path)
 
         ptbxl = samples / "ptbxl" / "records500" / "00000"
+        show(ptbxl / "00063_hr")
+        save("app_window.png")
+        for dock in window.findChildren(QDockWidget):  # the sheet views below: the sheet alone
+            if dock is not window.library_dock:
+                dock.hide()
         window.controls.layout_actions["12x1"].trigger()
         show(ptbxl / "00063_hr")
         save("stacked_12x1.png")
@@ -65,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         window.view.zoom_time(4.0, 0.0)
         window.view.go_to(302.0)
         save("long_record_zoomed.png")
+        window.view.set_zoom(None)
+        window.view.go_to(1240.0)  # reference beat symbols of 100.atr along the top (A: atrial premature)
+        save("reference_beats.png")
 
         show(ptbxl / "00009_hr")
         peaks = window.peaks / window.record.fs

@@ -9,20 +9,28 @@ record's content key (computed once when the record opened).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from ecgstudio.annotations.csv_io import export_csv, import_csv
 from ecgstudio.annotations.errors import AnnotationError
+from ecgstudio.annotations.model import INTERVAL
+from ecgstudio.annotations.reference import ReferenceAnnotations, add_reference_file
 from ecgstudio.annotations.panel import AnnotationPanel
 from ecgstudio.annotations.store import AnnotationStore
+from ecgstudio.annotations.wfdb_io import EXTENSION as WFDB_EXTENSION
 from ecgstudio.annotations.wfdb_io import export_wfdb, import_wfdb
 from ecgstudio.annotations.library_dialog import LibraryLocationDialog
+from ecgstudio.annotations.words import label_in_words
 from ecgstudio.context import LIBRARY_KEY, OpenRecord
 from ecgstudio.store.errors import LibraryError, display_location
 
 RECONNECT_MS = 3000
+
+if TYPE_CHECKING:
+    from ecgstudio.export import ReportAnnotation
 
 
 class AnnotationController(QObject):
@@ -90,10 +98,18 @@ class AnnotationController(QObject):
         for key, status in statuses.items():
             self.window.library.set_annotation_status(key, "" if status == "none" else status)
 
-    def report_annotations(self) -> list[tuple[str, str | None, float, float, str]]:
+    def report_annotations(self) -> list[ReportAnnotation]:
+        """The record's live annotations for the PDF: labels in words, author and signature; only
+        interval marks carry a lead and times."""
         if self._current_key is None:
             return []
-        return [(a.label, a.lead, a.t0 or 0.0, a.t1 or 0.0, a.author) for a in self.store.annotations(self._current_key)]
+        from ecgstudio.export import ReportAnnotation  # the report's code loads when a report is made
+
+        words = {term.code: term.display for term in self.store.vocabulary(include_retired=True)}
+        return [ReportAnnotation(label_in_words(a.label, words), a.author, a.lead if a.kind == INTERVAL else None,
+                                 a.t0 if a.kind == INTERVAL else None, a.t1 if a.kind == INTERVAL else None,
+                                 a.confirmed_by)
+                for a in self.store.annotations(self._current_key) if not a.deleted]
 
     # ------------------------------------------------------------------ menu
     def _build_menu(self) -> None:
@@ -141,9 +157,26 @@ class AnnotationController(QObject):
         if self._current_key is None:
             return
         path, _ = QFileDialog.getOpenFileName(self.window, "Import WFDB annotations", "", "WFDB annotations (*)")
+        if path and not path.endswith(f".{WFDB_EXTENSION}") and self.show_reference_file(path):
+            return
         if path:
             self._run(lambda: import_wfdb(self.store, path, self._current_key, self.panel.author or "unknown"),
                       _imported)
+
+    def show_reference_file(self, path: str | Path) -> bool:
+        """A PhysioNet reference file (``100.atr``: beat labels, rhythm changes) for the open record:
+        shown on the plot as read-only reference marks, not added to anyone's annotations. Returns
+        False when the file holds no beats or rhythms (then it is tried as ECG Studio's own)."""
+        record = self.window.record
+        if record is None:
+            return False
+        reference = add_reference_file(ReferenceAnnotations(), path, record.fs, record.duration)
+        if reference.empty:
+            return False
+        self.window.reference = reference
+        self.window.view.set_reference(reference)
+        self.window.statusBar().showMessage(f"Showing {reference.summary()} as read-only reference marks", 10000)
+        return True
 
     def _export_wfdb(self) -> None:
         if self._current_key is None:

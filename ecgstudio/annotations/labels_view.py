@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout,
                                QWidget)
@@ -20,6 +20,11 @@ FREE_TEXT = "Free text"
 _SECTION_TITLES = {PTBXL_SOURCE: "PTB-XL superclasses", CINC_SOURCE: "CinC 2021 scored diagnoses"}
 _CODE = Qt.UserRole
 _SECTION = Qt.UserRole + 1
+
+
+#: The checklist is at least this many rows tall (it was 3–4 rows and hid what was ticked).
+MIN_LIST_ROWS = 9
+_SWALLOWED_KEYS = (Qt.Key_Space, Qt.Key_Select)
 
 
 class LabelList(QWidget):
@@ -39,6 +44,10 @@ class LabelList(QWidget):
         self.list.setTextElideMode(Qt.ElideRight)  # long CinC names end in "…"; the tooltip has them whole
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.list.itemChanged.connect(self._on_item_changed)
+        # Space on a checkable list ticks the current row: a stray press labelled a record with a
+        # diagnosis nobody chose. Ticks come from a click on the box (or the item's own toggle) only.
+        self.list.installEventFilter(self)
+        self.list.setMinimumHeight(MIN_LIST_ROWS * self.list.fontMetrics().height() + 12)
         self.free_text_edit = QLineEdit()
         self.free_text_edit.setPlaceholderText("Another label (free text)…")
         self.free_text_edit.returnPressed.connect(self._add_free_text)
@@ -73,6 +82,11 @@ class LabelList(QWidget):
                 self._add_term(code, text, by_label.get(code, []), author)
         self.list.blockSignals(False)
         self._apply_filter(self.filter_edit.text())
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.list and event.type() == QEvent.KeyPress and event.key() in _SWALLOWED_KEYS:
+            return True
+        return super().eventFilter(watched, event)
 
     def checked_codes(self) -> list[str]:
         return [item.data(_CODE) for item in self._term_items() if item.checkState() == Qt.Checked]

@@ -22,11 +22,13 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBox
 from ecgstudio.identity import Identity
 from ecgstudio.identity_widgets import AuthorBar
 from ecgstudio.annotations.errors import AnnotationError
+from ecgstudio.annotations.history_view import HistoryTable, record_history
 from ecgstudio.annotations.intervals_view import IntervalEditor, IntervalTable
 from ecgstudio.annotations.labels_view import LabelList
 from ecgstudio.annotations.model import LABEL, STATUS_CONFIRMED, STATUS_LABELLED, STATUS_NONE, Annotation, marks_of
 from ecgstudio.annotations.store import AnnotationStore
 from ecgstudio.store.errors import LibraryError, LibraryUnavailable
+from ecgstudio.annotations.words import label_in_words
 
 _STATUS_TEXT = {STATUS_NONE: ("not annotated", "#6b7280"), STATUS_LABELLED: ("annotated, not all signed", "#b26a00"),
                 STATUS_CONFIRMED: ("all signed", "#1d7a35")}
@@ -59,6 +61,13 @@ class AnnotationPanel(QWidget):
         self.labels = LabelList()
         self.labels.labelToggled.connect(self._toggle_label)
         self.labels.freeTextAdded.connect(lambda text: self._toggle_label(text, True))
+        #: the labels applied to this record, by whom and whether signed, at a glance
+        self.applied = QLabel(textFormat=Qt.RichText, wordWrap=True)
+        self.undo_button = _button("Undo", "Undo the last label change (Ctrl+Z)", self.undo)
+        self.undo_button.hide()
+        self._undo: tuple[str, str, int | None] | None = None  # ("added"|"removed", code, annotation id)
+        QShortcut(QKeySequence.Undo, self, self.undo, context=Qt.WidgetWithChildrenShortcut)
+        self.history = HistoryTable()
         self.confirm_labels_button = QPushButton("Sign my labels")
         self.confirm_labels_button.setToolTip("Confirm your labels on this record as final")
         self.confirm_labels_button.clicked.connect(self.confirm_my_labels)
@@ -69,6 +78,7 @@ class AnnotationPanel(QWidget):
         self.table.editRequested.connect(self.edit_selected)
         self.table.deleteRequested.connect(self.delete_selected)
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.itemSelectionChanged.connect(self._show_history)
         self.edit_button = _button("Edit", "Change the selected mark (F2)", self.edit_selected)
         self.delete_button = _button("Delete", "Delete the selected mark; it stays in the history (Del)",
                                      self.delete_selected)
@@ -162,13 +172,64 @@ class AnnotationPanel(QWidget):
             self._show_message("Enter your name above before labelling.", error=True)
             self._refresh()
             return
+        words = self._words()
         if checked:
-            self._change(lambda: self.store.add_label(self.record_key, code, self.author))
+            if self._change(lambda: self.store.add_label(self.record_key, code, self.author),
+                            f"Added the label “{label_in_words(code, words)}”."):
+                mine = next(x for x in self._annotations if x.kind == LABEL and x.label == code
+                            and x.author == self.author and not x.deleted)
+                self._offer_undo("added", code, mine.id)
             return
         mine = next((a for a in self._annotations if a.kind == LABEL and a.label == code and a.author == self.author),
                     None)
-        if mine is not None:
-            self._change(lambda: self.store.delete(mine.id, self.author))
+        if mine is not None and self._change(lambda: self.store.delete(mine.id, self.author),
+                                             f"Removed the label “{label_in_words(code, words)}” "
+                                             "(kept in the history)."):
+            self._offer_undo("removed", code, None)
+
+    def undo(self) -> None:
+        """Take back the last label change (tick or untick), itself an audited change."""
+        if self._undo is None or self.record_key is None:
+            return
+        what, code, annotation_id = self._undo
+        self._undo = None
+        self.undo_button.hide()
+        words = self._words()
+        if what == "added" and annotation_id is not None:
+            self._change(lambda: self.store.delete(annotation_id, self.author),
+                         f"Undone: the label “{label_in_words(code, words)}” is removed.")
+        elif what == "removed":
+            self._change(lambda: self.store.add_label(self.record_key, code, self.author),
+                         f"Undone: the label “{label_in_words(code, words)}” is back.")
+
+    def _offer_undo(self, what: str, code: str, annotation_id: int | None) -> None:
+        self._undo = (what, code, annotation_id)
+        self.undo_button.show()
+
+    def _words(self) -> dict[str, str]:
+        return {term.code: term.display for term in self.store.vocabulary(include_retired=True)}
+
+    def _show_applied(self) -> None:
+        labels = [a for a in self._annotations if a.kind == LABEL and not a.deleted]
+        if self.record_key is None:
+            self.applied.setText("")
+            return
+        if not labels:
+            self.applied.setText("<span style='color:#6b7280'>No label applied yet.</span>")
+            return
+        words = self._words()
+        parts = [f"<b>{escape(label_in_words(a.label, words))}</b> — {escape(a.author)}"
+                 + (" <span style='color:#1d7a35'>✔ signed</span>" if a.confirmed else "") for a in labels]
+        self.applied.setText("Applied: " + "; ".join(parts))
+
+    def _show_history(self) -> None:
+        if self.record_key is None:
+            self.history.show_history([])
+            return
+        selected = self.table.selected()
+        every = self.store.annotations(self.record_key, include_deleted=True)
+        chosen = [a for a in every if selected is not None and a.id == selected.id] or every
+        self.history.show_history(record_history(self.store, chosen), self._words())
 
     def _save_interval(self) -> None:
         lead, t0, t1, label, note = self.editor.values()
@@ -234,6 +295,8 @@ class AnnotationPanel(QWidget):
         else:
             self.title.setText("No record open")
         self._update_buttons()
+        self._show_applied()
+        self._show_history()
         self.marksChanged.emit(marks)
         if has_record:
             self.statusChanged.emit(self.record_key, status)
@@ -262,8 +325,13 @@ class AnnotationPanel(QWidget):
     def _layout(self) -> None:
         labels_box = QGroupBox("Record labels")
         labels_layout = QVBoxLayout(labels_box)
+        labels_layout.addWidget(self.applied)
         labels_layout.addWidget(self.labels, 1)
-        labels_layout.addWidget(self.confirm_labels_button, 0, Qt.AlignRight)
+        label_buttons = QHBoxLayout()
+        label_buttons.addWidget(self.undo_button)
+        label_buttons.addStretch(1)
+        label_buttons.addWidget(self.confirm_labels_button)
+        labels_layout.addLayout(label_buttons)
         hint = QLabel("Drag across the ECG to mark an interval; double-click a mark to go to it.")
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #5b6470;")
@@ -283,6 +351,11 @@ class AnnotationPanel(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(labels_box, 1)
         layout.addWidget(intervals_box, 1)
+        history_box = QGroupBox("History (who, what, when)")
+        history_box.setToolTip("Every change to this record's annotations, from the audit trail; "
+                               "select a mark to see only its history")
+        QVBoxLayout(history_box).addWidget(self.history)
+        layout.addWidget(history_box, 1)
 
 
 def _reason(exc: Exception) -> str:

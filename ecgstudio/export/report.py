@@ -7,6 +7,7 @@ calibration pulse as the screen, so print and screen agree to the millimetre.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable
@@ -23,8 +24,37 @@ from ecgstudio.plot.paper import (MINOR_MM, PaperScale, calibration_pulse, calib
                                   split_major)
 from training.data import Record
 
-#: ``(label, lead or None for all leads, t0 s, t1 s, author)``, as the annotation store provides them.
-ReportAnnotation = tuple[str, str | None, float, float, str]
+@dataclass(frozen=True)
+class ReportAnnotation:
+    """One annotation as the report prints it: the label in words, who made it and who signed it;
+    an interval mark also has its lead and times (a record label has none: it is about the whole
+    record, and the report used to print it as a fake "0.00–0.00 s")."""
+
+    label: str
+    author: str
+    lead: str | None = None
+    t0: float | None = None
+    t1: float | None = None
+    signed_by: str | None = None
+
+    @property
+    def is_interval(self) -> bool:
+        return self.t0 is not None and self.t1 is not None
+
+    def line(self) -> str:
+        signed = f"signed by {self.signed_by}" if self.signed_by else "not signed"
+        if self.is_interval:
+            return (f"{self.t0:.2f}–{self.t1:.2f} s · {self.lead or 'all leads'} · {self.label} — "
+                    f"{self.author}, {signed}")
+        return f"Record label: {self.label} — {self.author}, {signed}"
+
+
+def as_report_annotation(item: ReportAnnotation | tuple) -> ReportAnnotation:
+    """Accept the older ``(label, lead, t0, t1, author)`` tuples too (an interval each)."""
+    if isinstance(item, ReportAnnotation):
+        return item
+    label, lead, t0, t1, author = item
+    return ReportAnnotation(label, author, lead, t0, t1)
 
 PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 10.0
 HEADER_MM = 24.0
@@ -51,7 +81,7 @@ def write_ecg_report(path: str | Path, record: Record, *, diagnoses: Iterable[st
     writer.setResolution(RESOLUTION_DPI)
     writer.setTitle(f"ECG report {record.name}")
     writer.setCreator("ECG Studio")
-    annotations = list(annotations)
+    annotations = [as_report_annotation(a) for a in annotations]
     painter = QPainter(writer)
     try:
         painter.setRenderHint(QPainter.Antialiasing, True)
@@ -104,7 +134,7 @@ class _Page:
 
 
 def _header(page: _Page, record: Record, diagnoses: list[str], heart_rate: float | None, scale: PaperScale,
-            page_start: float, page_s: float, filter_note: str) -> None:
+            page_start: float, page_s: float, filter_note: str, page_w: float = PAGE_W) -> None:
     page.text(MARGIN, MARGIN, record.name, 14, bold=True, width=120)
     facts = [f"{record.fs:g} Hz", duration_text(record.duration), f"{record.n_leads} leads"]
     if record.age is not None:
@@ -120,14 +150,14 @@ def _header(page: _Page, record: Record, diagnoses: list[str], heart_rate: float
     shown = f"{page_start:.1f}–{page_start + page_s:.1f} s"
     right = f"{scale.speed:g} mm/s · {scale.gain:g} mm/mV · {shown}\n{filter_note or 'unfiltered'}\n" \
             f"ECG Studio · {datetime.now():%Y-%m-%d %H:%M}\n{record.path}"
-    page.text(PAGE_W - MARGIN - 95, MARGIN, right, 7, width=95, align=Qt.AlignRight)
+    page.text(page_w - MARGIN - 95, MARGIN, right, 7, width=95, align=Qt.AlignRight)
 
 
 def _sheet(page: _Page, record: Record, signal: np.ndarray, sheet: Sheet, scale: PaperScale, page_start: float,
-           page_s: float, annotations: list[ReportAnnotation]) -> None:
+           page_s: float, annotations: list[ReportAnnotation], max_width: float = PAGE_W - 2 * MARGIN) -> None:
     gutter = calibration_width_mm(scale) + 2
     left, top = MARGIN, SHEET_TOP
-    width = min(gutter + page_s * scale.speed, PAGE_W - 2 * MARGIN)
+    width = min(gutter + page_s * scale.speed, max_width)
     height = sheet.height_mm
     page.fill(left, top, width, height, QColor(255, 247, 245))
     xs, ys = grid_positions(0, width, MINOR_MM), grid_positions(0, height, MINOR_MM)
@@ -179,7 +209,10 @@ def _annotation_pieces(sheet: Sheet, annotations: list[ReportAnnotation], page_s
     """(rows, t0, t1) to shade: each annotation clipped to the page, and to the strips showing its lead."""
     pieces = []
     page_end = page_start + page_s
-    for _label, lead, t0, t1, _author in annotations:
+    for note in annotations:
+        if not note.is_interval:
+            continue  # a record label shades nothing
+        lead, t0, t1 = note.lead, note.t0, note.t1
         if lead is None:
             if min(t1, page_end) > max(t0, page_start):
                 pieces.append((list(range(sheet.rows)), max(t0, page_start), min(t1, page_end)))
@@ -194,16 +227,17 @@ def _annotation_pieces(sheet: Sheet, annotations: list[ReportAnnotation], page_s
 
 def _annotation_table(page: _Page, annotations: list[ReportAnnotation], top: float) -> None:
     page.text(MARGIN, top, f"Annotations ({len(annotations)})", 9, bold=True)
+    annotations = sorted(annotations, key=lambda a: (a.is_interval, a.t0 or 0.0))  # record labels first
     if not annotations:
         page.text(MARGIN, top + 5, "No annotations.", 8)
         return
     room = int((PAGE_H - MARGIN - top - 5) // 4)
     columns = 2 if len(annotations) > room else 1
     shown = annotations[: room * columns]
-    for n, (label, lead, t0, t1, author) in enumerate(shown):
+    for n, note in enumerate(shown):
         x = MARGIN + (n // room) * 138
         y = top + 5 + (n % room) * 4
-        page.text(x, y, f"{t0:7.2f}–{t1:.2f} s · {lead or 'all leads'} · {label} — {author}", 7.5, width=134)
+        page.text(x, y, note.line(), 7.5, width=134)
     if len(annotations) > len(shown):
         page.text(PAGE_W - MARGIN - 40, PAGE_H - MARGIN - 4, f"+{len(annotations) - len(shown)} more", 7.5,
                   width=40, align=Qt.AlignRight)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QScrollArea
 
-from ecgstudio.inference.explain_panel import ExplainPanel
+from ecgstudio.inference.explain_panel import ExplainPanel, predicted_class
 from ecgstudio.inference.panel import InferencePanel
 from ecgstudio.models.library import ModelEntry, ModelLibrary
 from ecgstudio.plot.heat_layer import HeatLayer
@@ -157,6 +157,7 @@ class InferenceController(QObject):
         if not self._current(key, entry):
             return
         self.panel.show_prediction(prediction)
+        self.explain_panel.select_class(predicted_class(prediction.probs, prediction.positive))
         self.predicted.emit(key, prediction)
 
     def _on_failure(self, key: str, entry: ModelEntry, exc: BaseException) -> None:

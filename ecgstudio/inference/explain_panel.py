@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QListWidget,
                                QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
@@ -19,6 +20,14 @@ if TYPE_CHECKING:  # the explainers (scikit-learn, torch) load when the user fir
     from training.explain_record import RecordExplanation
 
 TOP_SEGMENTS = 10
+
+
+def predicted_class(probs, positive) -> int:
+    """The class to explain first: the most probable of those the model called positive, else the
+    most probable one (what the model leans to), never simply the first (NORM)."""
+    probs, positive = np.asarray(probs, dtype=float), np.asarray(positive, dtype=bool)
+    candidates = np.where(positive, probs, -np.inf) if positive.any() else probs
+    return int(np.argmax(candidates))
 
 
 class ExplainPanel(QWidget):
@@ -86,6 +95,12 @@ class ExplainPanel(QWidget):
         index = self.class_box.findData(current)
         self.class_box.setCurrentIndex(max(index, 0))
         self.explain_button.setEnabled(bool(classes))
+
+    def select_class(self, index: int) -> None:
+        """Point the class box at class ``index`` (the model's prediction, after a run)."""
+        row = self.class_box.findData(index)
+        if row >= 0:
+            self.class_box.setCurrentIndex(row)
 
     def config(self) -> ExplainConfig:
         from training.explain import ExplainConfig

@@ -136,9 +136,9 @@ class InferencePanel(QWidget):
         column = QVBoxLayout(self)
         column.addWidget(QLabel("Model"))
         column.addWidget(self.chooser)
+        column.addLayout(buttons)  # right under the model chosen: reachable in a short panel
         column.addWidget(self.card)
         column.addWidget(self.problems)
-        column.addLayout(buttons)
         column.addWidget(self.status)
         column.addWidget(self.message)
         column.addWidget(self.bars)

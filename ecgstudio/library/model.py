@@ -5,12 +5,15 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
 
+from ecgstudio.library.query import parse_query
 from ecgstudio.library.scan import LibraryEntry
 from ecgstudio.plot.time_axis import duration_text
 
 COLUMNS = ("Record", "Dataset", "Hz", "Duration", "Leads", "Diagnosis", "Annotations")
 RECORD, DATASET, FS, DURATION, LEADS, DIAGNOSIS, ANNOTATIONS = range(len(COLUMNS))
 ERROR_INK = QColor(180, 30, 30)
+#: The annotation store's record statuses as the list says them ("none" is said by nothing).
+STATUS_WORDS = {"none": "", "labelled": "annotated", "confirmed": "✔ signed"}
 #: Role under which each row's :class:`LibraryEntry` is found.
 ENTRY_ROLE = Qt.UserRole
 #: Role giving a value that sorts naturally (numbers as numbers).
@@ -106,7 +109,8 @@ class LibraryModel(QAbstractTableModel):
         if column == DIAGNOSIS:
             return f"cannot open: {error}" if error else "; ".join(entry.diagnoses)
         if column == ANNOTATIONS:
-            return self._status.get(entry.key, "")
+            status = self._status.get(entry.key, "")
+            return STATUS_WORDS.get(status, status)
         if info is None:
             return ""
         if column == FS:
@@ -137,17 +141,19 @@ class LibraryModel(QAbstractTableModel):
 
 
 class LibraryFilter(QSortFilterProxyModel):
-    """Rows whose name, dataset, path or diagnoses contain the text, and that have the diagnosis."""
+    """Rows whose name, dataset, path or diagnoses contain the words, whose sampling rate and
+    duration meet the typed bounds, and that have the diagnosis."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._text = ""
+        self._query = parse_query("")
         self._diagnosis: str | None = None
         self.setSortRole(SORT_ROLE)
 
     def set_text(self, text: str) -> None:
+        """Words and numeric bounds (``500 Hz``, ``10.0 s``, ``>5 min``: see ``library.query``)."""
         self.beginFilterChange()
-        self._text = text.strip().lower()
+        self._query = parse_query(text)
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_diagnosis(self, diagnosis: str | None) -> None:
@@ -159,7 +165,8 @@ class LibraryFilter(QSortFilterProxyModel):
         entry: LibraryEntry = self.sourceModel().entries[source_row]
         if self._diagnosis is not None and self._diagnosis not in entry.diagnoses:
             return False
-        if not self._text:
+        if not (self._query.words or self._query.bounds):
             return True
         haystack = " ".join((entry.name, entry.dataset, str(entry.path), *entry.diagnoses)).lower()
-        return all(word in haystack for word in self._text.split())
+        info = entry.info
+        return self._query.accepts(haystack, info.fs if info else None, info.duration if info else None)

@@ -13,11 +13,16 @@ from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHeaderView, QLabel, QLineEdit, QTableView,
                                QVBoxLayout, QWidget)
 
-from ecgstudio.library.model import DIAGNOSIS, ENTRY_ROLE, RECORD, LibraryFilter, LibraryModel
+from ecgstudio.library.model import (ANNOTATIONS, DATASET, DIAGNOSIS, DURATION, ENTRY_ROLE, FS, LEADS, RECORD,
+                                     LibraryFilter, LibraryModel)
 from ecgstudio.library.scan import LibraryEntry, scan
 from ecgstudio.workers import Task
 
 ALL_DIAGNOSES = "All diagnoses"
+#: Columns left to right as shown.
+VISUAL_ORDER = (RECORD, ANNOTATIONS, DIAGNOSIS, FS, DURATION, LEADS, DATASET)
+#: Diagnoses are elided beyond this (the tooltip has them all).
+DIAGNOSIS_WIDTH_PX = 220
 
 
 class LibraryPanel(QWidget):
@@ -36,7 +41,8 @@ class LibraryPanel(QWidget):
         self._task: Task | None = None
         self._select_when_listed: str | None = None
 
-        self.text_filter = QLineEdit(placeholderText="Filter: name, dataset, diagnosis…", clearButtonEnabled=True)
+        self.text_filter = QLineEdit(placeholderText="Filter: name, diagnosis, 500 Hz, 10 s, >5 min…",
+                                     clearButtonEnabled=True)
         self.text_filter.textChanged.connect(self._filter_changed)
         self.diagnosis_filter = QComboBox()
         self.diagnosis_filter.addItem(ALL_DIAGNOSES)
@@ -55,8 +61,12 @@ class LibraryPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate((84, 70, 40, 76, 40, 300, 90)):
+        for column, width in enumerate((84, 70, 40, 76, 40, DIAGNOSIS_WIDTH_PX, 90)):
             self.table.setColumnWidth(column, width)
+        # what a reader looks for first sits first: a narrow panel hid the diagnosis and the
+        # annotation status off its right edge (the model's column order is unchanged)
+        for visual, column in enumerate(VISUAL_ORDER):
+            header.moveSection(header.visualIndex(column), visual)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.summary = QLabel()
         self.summary.setStyleSheet("color: #555;")
@@ -178,7 +188,7 @@ class LibraryPanel(QWidget):
         self.diagnosis_filter.setCurrentIndex(max(self.diagnosis_filter.findData(chosen), 0))
         self.diagnosis_filter.blockSignals(False)
         self.table.resizeColumnToContents(RECORD)
-        self.table.setColumnWidth(DIAGNOSIS, max(self.table.columnWidth(DIAGNOSIS), 320))
+        self.table.setColumnWidth(DIAGNOSIS, max(self.table.columnWidth(DIAGNOSIS), DIAGNOSIS_WIDTH_PX))
 
     def _update_summary(self) -> None:
         total = len(self.model.entries)

@@ -50,8 +50,33 @@ def record_key(path: str | Path) -> str:
 
 
 def find_headers(path: Path) -> list[Path]:
-    """The record files of a file or folder (WFDB headers and hospital exports; see :func:`find_records`)."""
-    return find_records(path)
+    """The record files of a file or folder (WFDB headers and hospital exports; see :func:`find_records`).
+    The segments of a multi-segment record are parts of it, not records: only its master header is
+    listed (``041s``, not also ``041s01`` and ``041s02``)."""
+    found = find_records(path)
+    if Path(path).is_file():
+        return found
+    parts = {segment for record in found if record.suffix == ".hea" for segment in segment_headers(record)}
+    return [record for record in found if record not in parts]
+
+
+def segment_headers(header: Path) -> list[Path]:
+    """Headers of the segments a multi-segment master header lists (record line ``name/n``), beside
+    it; ``[]`` for an ordinary (or unreadable) header."""
+    try:
+        with header.open(encoding="utf-8", errors="replace") as fh:
+            lines = [line.split() for line in (raw.strip() for raw, _ in zip(fh, range(10_000)))
+                     if line and not line.startswith("#")]
+    except OSError:
+        return []
+    if not lines or "/" not in lines[0][0]:
+        return []
+    try:
+        count = int(lines[0][0].split("/", 1)[1])
+    except ValueError:
+        return []
+    names = [fields[0] for fields in lines[1:1 + count] if fields and fields[0] != "~"]
+    return [header.with_name(f"{name}.hea") for name in names]
 
 
 def scan(root: Path, emit: Callable[[list[LibraryEntry]], None], cancelled: Callable[[], bool] = lambda: False) -> int:

@@ -17,6 +17,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
+#: Qt's "no maximum" for a widget's size.
+QWIDGETSIZE_MAX = (1 << 24) - 1
+
 from ecgstudio.plot.display import fitted_gain, lead_centres
 from ecgstudio.plot.display_source import DisplaySource
 from ecgstudio.plot.items import AbsentItem, GutterRow, TraceItem
@@ -26,6 +29,7 @@ from ecgstudio.plot.navigation import SheetNavigator
 from ecgstudio.plot.overlays import Measurement
 from ecgstudio.plot.overview import OverviewStrip
 from ecgstudio.plot.paper import MM_PER_INCH, PaperScale, screen_px_per_mm
+from ecgstudio.plot.reference_layer import REFERENCE_BAND_MM, ReferenceLayer
 from ecgstudio.plot.sheet_canvas import SheetCanvas
 from ecgstudio.plot.viewbox import CALIPER, MARK, PAN, TOOLS
 from training.data import Record
@@ -70,6 +74,7 @@ class EcgView(QWidget):
         self.caliper.hide()
         self.ruler.set_beats(np.zeros(0), RULER_Y_MM)
         self.marks.set_marks([])
+        self.reference_layer.set_reference(None)
         if record is None:
             self.show_message("No record open")
             return
@@ -78,6 +83,7 @@ class EcgView(QWidget):
         self._display, self._centres = display, lead_centres(display)
         self.overview.set_signal(display[record.leads.index(rhythm_lead(record.leads))], record.fs)
         self.overview.setVisible(record.duration > PAGE_S + 1e-6)  # one page needs no map
+        self._sheet_page.layout().activate()  # lay the canvas out now: the ranges depend on its height
         self._rebuild()
 
     def show_message(self, text: str) -> None:
@@ -113,8 +119,11 @@ class EcgView(QWidget):
         self.viewChanged.emit()
 
     def set_zoom(self, zoom: float | None) -> None:
-        """Magnification relative to true size (1.0); ``None`` fits the sheet to the window."""
+        """Magnification relative to true size (1.0); ``None`` fits the sheet to the window. Choosing
+        a zoom also undoes the wheel's time compression: the paper is back at its speed."""
         self.zoom = zoom
+        if self.nav is not None:
+            self.nav.time_scale = 1.0
         self._apply_ranges()
 
     def set_tool(self, tool: str) -> None:
@@ -139,6 +148,18 @@ class EcgView(QWidget):
         attributes (see :func:`~ecgstudio.plot.overlays.as_mark`). Replaces the marks shown before."""
         self.marks.set_marks(marks)
         self._draw_marks()
+
+    def set_reference(self, reference) -> None:
+        """Show a record's reference annotations (``ReferenceAnnotations``: beat symbols along the top,
+        rhythm bands, LUDB waves on their leads); ``None`` or an empty one hides them."""
+        self.reference_layer.set_reference(reference)
+        if self.nav is not None:
+            self._fit_reference_band(self.nav)
+            self._apply_ranges()
+
+    def _fit_reference_band(self, nav: SheetNavigator) -> None:
+        nav.top_extra_mm = REFERENCE_BAND_MM if self.reference_layer.reference is not None else 0.0
+        nav.y_top = nav.band()[1]
 
     def set_beats(self, peaks: np.ndarray | None) -> None:
         """R-peak sample indices of the current record (drawn as the beat ruler with RR intervals)."""
@@ -205,6 +226,18 @@ class EcgView(QWidget):
         return self.nav.time_scale if self.nav else 1.0
 
     @property
+    def to_scale(self) -> bool:
+        """Whether the screen shows time at the paper speed (false while the wheel compresses it)."""
+        return abs(self.time_scale - 1.0) <= 1e-6
+
+    def scale_note(self) -> str:
+        """What a speed label must add to stay true: ``""`` at the paper speed, else "not to scale"
+        with the speed the screen really shows."""
+        if self.to_scale:
+            return ""
+        return f"not to scale: time ×{self.time_scale:.3g} ({self.speed * self.time_scale:.3g} mm/s on screen)"
+
+    @property
     def page_start(self) -> float:
         return self.nav.page_start if self.nav else 0.0
 
@@ -239,6 +272,8 @@ class EcgView(QWidget):
         self.canvas = SheetCanvas(self.speed)
         self.vb, self.caliper, self.ruler = self.canvas.vb, self.canvas.caliper, self.canvas.ruler
         self.marks = MarkLayer(self.vb)
+        self.reference_layer = ReferenceLayer()
+        self.vb.addItem(self.reference_layer, ignoreBounds=True)
         self.overview = OverviewStrip()
         self._message = QLabel(alignment=Qt.AlignCenter, wordWrap=True)
         self._message.setStyleSheet("color: #8a1c1c; font-size: 14pt; padding: 40px;")
@@ -248,6 +283,8 @@ class EcgView(QWidget):
         column.setSpacing(2)
         column.addWidget(self.canvas, 1)
         column.addWidget(self.overview)
+        column.addStretch(0)  # what a short sheet leaves free goes below the strip, not into grey desk
+        self._sheet_page = sheet_page
         self._stack = QStackedLayout(self)
         self._stack.addWidget(sheet_page)
         self._stack.addWidget(self._message)
@@ -255,7 +292,8 @@ class EcgView(QWidget):
         self.vb.sigPanRequested.connect(self._pan)
         self.vb.sigWheel.connect(self._wheel)
         self.vb.sigToolDrag.connect(self._tool_drag)
-        self.overview.windowChanged.connect(self._overview_window)
+        self.overview.windowMoved.connect(self._overview_moved)
+        self.overview.windowStretched.connect(self._overview_stretched)
         self.overview.centreRequested.connect(self._overview_centre)
         keys = {Qt.Key_Left: lambda: self._step(-1), Qt.Key_Right: lambda: self._step(1),
                 Qt.Key_Home: lambda: self.go_to(0.0), Qt.Key_End: lambda: self.go_to(math.inf),
@@ -293,6 +331,7 @@ class EcgView(QWidget):
         if old is not None:
             self.nav.time_scale = old.time_scale
             self.nav.go_to(old.t_left)
+        self._fit_reference_band(self.nav)
         pitch = self.sheet.pitch_mm
         for strip in self.sheet.strips:
             baseline = self.sheet.baseline_mm(strip.row)
@@ -339,6 +378,7 @@ class EcgView(QWidget):
                 if strip.start_s > 0:
                     bars.append((t0, self.sheet.baseline_mm(strip.row)))
         self.canvas.labels.set_labels(labels, bars)
+        self.reference_layer.set_sheet(self.sheet, self.nav.page_start, duration)
         self._draw_marks()
 
     # ----------------------------------------------------------------- ranges
@@ -349,19 +389,42 @@ class EcgView(QWidget):
         x0, x1 = self.visible_range()
         return x1 - x0
 
+    def _available_height(self) -> float:
+        """Pixels the paper could have: the page minus the overview strip and the time axis (the
+        canvas itself may be held shorter than that, see ``_fit_canvas_height``)."""
+        strip = self.overview.height() + self._sheet_page.layout().spacing() if self.overview.isVisible() else 0
+        axis = self.canvas.height() - self.vb.height()
+        return self._sheet_page.height() - strip - axis
+
+    def _fit_canvas_height(self, available: float) -> float:
+        """Hold the canvas to the sheet's height when the sheet is shorter than the room, so the time
+        axis stays under the paper and no grey desk is left between; returns the paper's pixels."""
+        bottom, top = self.nav.band()
+        needed = math.ceil((top - bottom) * self._ppm)
+        axis = self.canvas.height() - self.vb.height()
+        cap = needed + axis if needed < available - 1 else QWIDGETSIZE_MAX
+        if cap != self.canvas.maximumHeight():
+            self.canvas.setMaximumHeight(cap)
+            self._sheet_page.layout().activate()
+        return min(needed, available)
+
     def _apply_ranges(self) -> None:
         """Set both view boxes from the navigator, the zoom and the widget's size in pixels."""
         if self._applying:  # a resize caused by our own gutter change: redo once we are done
             self._reapply = True
             return
-        height = self.vb.height()
+        height = self._available_height()
         if self.nav is None or self.vb.width() < 2 or height < 2:
             return
         self._applying, self._reapply = True, False
         try:
+            self.overview.stretchable = not self.nav.paged
             total = self.canvas.width_px()
             self._ppm = (self.nav.fit_px_per_mm(total, height, self._gutter_mm(), self.base_px_per_mm)
                          if self.zoom is None else self.base_px_per_mm * self.zoom)
+            height = self._fit_canvas_height(height)
+            if abs(self.canvas.gutter_item.scale.px_per_mm - self._ppm) > 1e-9:
+                self._update_gutter()  # the lead names need their pixels at the new zoom
             gutter_px = round(self._gutter_mm() * self._ppm)
             self.canvas.set_gutter_width(gutter_px)
             width = max(total - gutter_px, 2.0)
@@ -403,9 +466,12 @@ class EcgView(QWidget):
             self.nav.step(direction, self._span())
             self._apply_ranges()
 
-    def _overview_window(self, t0: float, t1: float) -> None:
+    def _overview_moved(self, t0: float) -> None:
+        self.go_to(t0)
+
+    def _overview_stretched(self, t0: float, t1: float) -> None:
         if self.nav is not None:
-            self.nav.set_window(t0, t1, self._span())
+            self.nav.stretch_window(t0, t1, self._span())
             self._apply_ranges()
 
     def _overview_centre(self, t: float) -> None:

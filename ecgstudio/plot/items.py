@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QTransfo
 
 from ecgstudio.plot.decimate import decimator_for
 from ecgstudio.plot.paper import (MAJOR_MM, MIN_LINE_SPACING_PX, MINOR_MM, PaperScale, calibration_pulse,
-                                  grid_positions, split_major)
+                                  grid_positions, pulse_offsets_mm, split_major)
 
 PAPER = QColor(255, 247, 245)
 #: Around the paper (past the record's end, below the print page).
@@ -307,26 +307,41 @@ class CalibrationGutter(pg.GraphicsObject):
         self._rows: list[GutterRow] = []
         self._scale = PaperScale()
 
+    @property
+    def scale(self) -> PaperScale:
+        return self._scale
+
     def set_rows(self, rows: list[GutterRow], scale: PaperScale) -> None:
         self.prepareGeometryChange()
         self._rows, self._scale = rows, scale
         self.update()
 
+    def _pulse_offsets(self) -> list[float]:
+        return pulse_offsets_mm([row.baseline_mm for row in self._rows], self._scale)
+
+    def label_mm(self) -> float:
+        """Paper width of the lead-name column: ``LABEL_MM``, or more where the widest name in
+        pixels would not fit at this zoom ("aVR" clipped to "a…" on a zoomed-out sheet)."""
+        metrics = QFontMetricsF(label_font())
+        widest = max((metrics.horizontalAdvance(row.label) for row in self._rows if row.label), default=0.0)
+        return max(self.LABEL_MM, (widest + 10.0) / max(self._scale.px_per_mm, 1e-9))
+
     def width_mm(self, with_labels: bool) -> float:
-        return (self.LABEL_MM if with_labels else 1.0) + 0.2 * self._scale.speed + 6.0
+        stagger = max(self._pulse_offsets(), default=0.0)
+        return (self.label_mm() if with_labels else 1.0) + 0.2 * self._scale.speed + 6.0 + stagger
 
     def boundingRect(self) -> QRectF:
         if not self._rows:
             return QRectF()
         ys = [row.baseline_mm for row in self._rows]
-        return QRectF(0, min(ys) - 3, 60, max(ys) - min(ys) + self._scale.gain + 6)
+        return QRectF(0, min(ys) - 3, self.width_mm(True) + 1, max(ys) - min(ys) + self._scale.gain + 6)
 
     def paint(self, painter: QPainter, *_args) -> None:
         with_labels = any(row.label for row in self._rows)
-        x0 = self.LABEL_MM if with_labels else 1.0
+        x0 = self.label_mm() if with_labels else 1.0
         label_px = (x0 - 1.0) / max(self.pixelWidth(), 1e-9)
         painter.setRenderHint(QPainter.Antialiasing, True)
-        for row in self._rows:
+        for row, offset in zip(self._rows, self._pulse_offsets()):
             ink = INK if row.present else ABSENT_INK
             if row.label:
                 paint_text(painter, QPointF(0.8, row.baseline_mm), row.label, ink, anchor=(0, 0.5),
@@ -336,6 +351,6 @@ class CalibrationGutter(pg.GraphicsObject):
                            font=label_font(bold=False, italic=True, size=LABEL_FONT_PT - 2),
                            max_width_px=self.width_mm(with_labels) / max(self.pixelWidth(), 1e-9) - label_px)
             elif row.present:
-                xs, ys = calibration_pulse(x0, row.baseline_mm, self._scale)
+                xs, ys = calibration_pulse(x0 + offset, row.baseline_mm, self._scale)
                 painter.setPen(pg.mkPen(INK, width=1.3))
                 painter.drawPolyline([QPointF(x, y) for x, y in zip(xs, ys)])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecgstudio.plot.layout import COLUMN_S, PRINT, Sheet
+from ecgstudio.plot.layout import COLUMN_S, PAGE_S, PRINT, Sheet
 
 #: Paper above the first row (the beat ruler lives there) and below the last.
 SHEET_TOP_MM = 7.0
@@ -18,6 +18,11 @@ SHEET_BOTTOM_MM = 3.0
 FIT_LIMITS = (0.3, 1.6)
 #: Time compression limits of the stacked layout (1 = the paper speed).
 TIME_SCALE_LIMITS = (1e-4, 8.0)
+#: Fit sizes the paper for this speed: at a faster speed the same paper shows less time (time is
+#: stretched, as on an electrocardiograph), it does not shrink to keep the same seconds on screen.
+FIT_REFERENCE_SPEED = 25.0
+#: Fit in the stacked layout shows a record this short whole; a longer one gets one page's width.
+FIT_WHOLE_MAX_S = 20.0
 
 
 @dataclass
@@ -29,6 +34,8 @@ class SheetNavigator:
     t_left: float = 0.0
     page_start: float = 0.0
     y_top: float = SHEET_TOP_MM
+    #: more paper above the first row (the reference annotations' band)
+    top_extra_mm: float = 0.0
 
     @property
     def paged(self) -> bool:
@@ -36,14 +43,20 @@ class SheetNavigator:
 
     def band(self) -> tuple[float, float]:
         """Bottom and top (mm) of the paper the sheet needs."""
-        return -self.sheet.height_mm - SHEET_BOTTOM_MM, SHEET_TOP_MM
+        return -self.sheet.height_mm - SHEET_BOTTOM_MM, SHEET_TOP_MM + self.top_extra_mm
+
+    def fit_span_s(self) -> float:
+        """Seconds Fit puts across the window at 25 mm/s: the page (print layout), the whole record
+        when it is short, else one page's worth of the record."""
+        if self.paged:
+            return self.sheet.page_s
+        return self.duration if self.duration <= FIT_WHOLE_MAX_S else min(PAGE_S, self.duration)
 
     def fit_px_per_mm(self, width_px: float, height_px: float, gutter_mm: float, true_px_per_mm: float) -> float:
-        """Pixels per mm that show every row (and, paged, the whole page width), within ``FIT_LIMITS``."""
+        """Pixels per mm that show every row and ``fit_span_s`` at 25 mm/s, within ``FIT_LIMITS``."""
         bottom, top = self.band()
-        fit = height_px / (top - bottom)
-        if self.paged:
-            fit = min(fit, width_px / (self.sheet.page_s * self.speed + gutter_mm + 2.0))
+        fit = min(height_px / (top - bottom),
+                  width_px / (self.fit_span_s() * FIT_REFERENCE_SPEED + gutter_mm + 2.0))
         low, high = FIT_LIMITS
         return min(max(fit, low * true_px_per_mm), high * true_px_per_mm)
 
@@ -105,18 +118,24 @@ class SheetNavigator:
         if self.paged:
             return False
         anchor = self.t_left + span / 2 if anchor is None else anchor
-        low, high = TIME_SCALE_LIMITS
-        whole = span * self.time_scale / max(self.duration, 1e-9)  # the scale that shows everything
-        new_scale = min(max(self.time_scale / factor, max(low, whole)), high)
+        new_scale = self._bounded_scale(self.time_scale / factor, span)
         self.t_left = anchor - (anchor - self.t_left) * self.time_scale / new_scale
         self.time_scale = new_scale
         return True
 
-    def set_window(self, t0: float, t1: float, span: float) -> None:
-        """The overview's window was dragged (or stretched, which zooms time when not paged)."""
-        if not self.paged and t1 > t0 and abs((t1 - t0) - span) > 1e-6 * max(span, 1e-9):
-            self.time_scale *= span / (t1 - t0)
+    def stretch_window(self, t0: float, t1: float, span: float) -> None:
+        """The overview's window was stretched to ``[t0, t1]``: zoom time so that is what shows
+        (within the compression limits), starting at ``t0``. Paged sheets only move."""
+        if not self.paged and t1 > t0:
+            self.time_scale = self._bounded_scale(self.time_scale * span / (t1 - t0), span)
         self.go_to(t0)
+
+    def _bounded_scale(self, scale: float, span: float) -> float:
+        """``scale`` within ``TIME_SCALE_LIMITS``, compressing no further than the whole record (nor
+        below the paper speed for a record shorter than the window)."""
+        low, high = TIME_SCALE_LIMITS
+        whole = span * self.time_scale / max(self.duration, 1e-9)
+        return min(max(scale, low, min(whole, 1.0)), high)
 
     def _clamp_time(self, span: float) -> None:
         if self.paged:

@@ -83,3 +83,16 @@ def calibration_pulse(x0_mm: float, baseline_mm: float, scale: PaperScale) -> tu
 
 def calibration_width_mm(scale: PaperScale) -> float:
     return CAL_PULSE_S * scale.speed + 4.0
+
+
+def pulse_offsets_mm(baselines_mm: list[float], scale: PaperScale, clearance_mm: float = 1.0) -> list[float]:
+    """Horizontal offset of each row's calibration pulse. A 1 mV pulse taller than the row pitch
+    (20 mm/mV on 15-mm rows) would touch the pulse above it and the column would read as a ladder,
+    so then every other row's pulse steps right by one pulse width."""
+    if len(baselines_mm) < 2:
+        return [0.0] * len(baselines_mm)
+    pitch = min(abs(a - b) for a, b in zip(baselines_mm, baselines_mm[1:]))
+    if CAL_PULSE_MV * scale.gain + clearance_mm <= pitch:
+        return [0.0] * len(baselines_mm)
+    step = calibration_width_mm(scale) + clearance_mm
+    return [step if i % 2 else 0.0 for i in range(len(baselines_mm))]
