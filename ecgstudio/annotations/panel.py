@@ -50,6 +50,9 @@ class AnnotationPanel(QWidget):
         self._duration = 0.0
         self._annotations: list[Annotation] = []
         self._vocabulary: list = []
+        #: Code → words for every term, retired ones too; read with the annotations so that a message
+        #: about a refused change never needs the (possibly unreachable) library.
+        self._term_words: dict[str, str] = {}
         self._blinded = False
         self.author_bar = AuthorBar(identity)
         identity.changed.connect(lambda _name: self._refresh())
@@ -207,7 +210,7 @@ class AnnotationPanel(QWidget):
         self.undo_button.show()
 
     def _words(self) -> dict[str, str]:
-        return {term.code: term.display for term in self.store.vocabulary(include_retired=True)}
+        return self._term_words
 
     def _show_applied(self) -> None:
         labels = [a for a in self._annotations if a.kind == LABEL and not a.deleted]
@@ -267,6 +270,7 @@ class AnnotationPanel(QWidget):
             if self._blinded:
                 annotations = [a for a in annotations if a.author == self.author]
             vocabulary = self.store.vocabulary() if has_record else []
+            words = {term.code: term.display for term in self.store.vocabulary(include_retired=True)}
             suggestions = self.store.interval_labels()
             status = self.store.status(self.record_key) if has_record else STATUS_NONE
             name = (self.store.record_meta(self.record_key) or {}).get("name", "") if has_record else ""
@@ -280,7 +284,7 @@ class AnnotationPanel(QWidget):
                     widget.setEnabled(False)
             return
         self.libraryProblem.emit("")
-        self._annotations, self._vocabulary = annotations, vocabulary
+        self._annotations, self._vocabulary, self._term_words = annotations, vocabulary, words
         self.labels.show_labels(vocabulary, self._annotations, self.author)
         marks = marks_of(self._annotations)
         self.table.show_intervals(self._annotations, {m.label: m.colour for m in marks}, keep_id)
