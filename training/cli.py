@@ -172,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_hpo(sub, common)
     from training.convert import register as register_convert
     register_convert(sub, common)
+    from training.measure.cli import register as register_measure
+    register_measure(sub, common)
     add_clinical_commands(sub, common)
     return parser
 

@@ -7,6 +7,8 @@ and run forwards and backwards (``sosfiltfilt``), so waves keep their timing.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from training.errors import ConfigError
@@ -26,12 +28,20 @@ def butter_bandpass(x: np.ndarray, fs: float, low: float | None = 1.0, high: flo
         return x
     from scipy import signal as sps  # on first use: the app paints before scipy loads
 
-    if low is not None and high is not None:
-        sos = sps.butter(order, [low, high], btype="bandpass", fs=fs, output="sos")
-    elif low is not None:
-        sos = sps.butter(order, low, btype="highpass", fs=fs, output="sos")
-    else:
-        sos = sps.butter(order, high, btype="lowpass", fs=fs, output="sos")
+    sos = _design(order, low, high, float(fs))
     # sosfiltfilt needs a few filter lengths of signal; very short records are padded less.
     padlen = min(3 * (2 * len(sos) + 1), x.shape[-1] - 1)
     return sps.sosfiltfilt(sos, x, axis=-1, padlen=max(padlen, 0)).astype(x.dtype, copy=False)
+
+
+@lru_cache(maxsize=64)
+def _design(order: int, low: float | None, high: float | None, fs: float) -> np.ndarray:
+    """Second-order sections of the filter, designed once per (order, band, rate): designing costs
+    more than filtering a 10-s lead, and callers filter lead by lead."""
+    from scipy import signal as sps
+
+    if low is not None and high is not None:
+        return sps.butter(order, [low, high], btype="bandpass", fs=fs, output="sos")
+    if low is not None:
+        return sps.butter(order, low, btype="highpass", fs=fs, output="sos")
+    return sps.butter(order, high, btype="lowpass", fs=fs, output="sos")
