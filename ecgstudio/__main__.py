@@ -57,6 +57,7 @@ def build_window(settings=None, library: str | None = None):
     from ecgstudio.inference import attach_inference
     from ecgstudio.jobs.controller import attach_jobs
     from ecgstudio.main_window import MainWindow
+    from ecgstudio.measure import attach_measure
     from ecgstudio.pe import attach_pe
     from ecgstudio.studies.controller import attach_studies
 
@@ -66,6 +67,7 @@ def build_window(settings=None, library: str | None = None):
     window.features["jobs"] = attach_jobs(window)
     window.features["pe"] = attach_pe(window, inference=window.features["inference"])
     window.features["studies"] = attach_studies(window, window.features["annotations"], window.features["jobs"])
+    window.features["measure"] = attach_measure(window, window.features["annotations"], window.features["pe"])
     return window
 
 

@@ -334,7 +334,7 @@ class MainWindow(QMainWindow):
             annotations=self.report_section("annotations") if annotations is None else annotations, heart_rate=rate,
             page_start=self.view.visible_range()[0], signal=self.view.displayed_signal(),
             filter_note=f"display filter {describe_band()}" if filtered else "", speed=self.view.speed,
-            gain=self.view.gain)
+            gain=self.view.gain, measurement_line=self.report_section("measurement_line") or "")
 
     def _ask_export(self, kind: str) -> None:
         if self.record is None:

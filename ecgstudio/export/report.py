@@ -67,11 +67,12 @@ GRID_MINOR, GRID_MAJOR, INK = QColor(246, 190, 190), QColor(222, 110, 110), QCol
 def write_ecg_report(path: str | Path, record: Record, *, diagnoses: Iterable[str] = (),
                      annotations: Iterable[ReportAnnotation] = (), heart_rate: float | None = None,
                      page_start: float = 0.0, signal: np.ndarray | None = None, filter_note: str = "",
-                     speed: float = 25.0, gain: float = 10.0) -> Path:
+                     speed: float = 25.0, gain: float = 10.0, measurement_line: str = "") -> Path:
     """Write the report of ``record`` to ``path`` and return it.
 
     ``signal`` is what to draw (e.g. the display-filtered copy; the record's samples by default),
-    ``page_start`` where the 10-s page starts, ``annotations`` the marks to list and shade.
+    ``page_start`` where the 10-s page starts, ``annotations`` the marks to list and shade,
+    ``measurement_line`` the automatic measurements as a cart prints them under the header.
     """
     path = Path(path)
     writer = QPdfWriter(str(path))
@@ -93,6 +94,8 @@ def write_ecg_report(path: str | Path, record: Record, *, diagnoses: Iterable[st
         page_s = sheet.page_s or min(10.0, record.duration)
         page_start = min(max(page_start, 0.0), max(record.duration - page_s, 0.0))
         _header(page, record, list(diagnoses), heart_rate, scale, page_start, page_s, filter_note)
+        if measurement_line:
+            page.text(MARGIN, MARGIN + 17, measurement_line, 8, bold=True, width=230)
         _sheet(page, record, record.signal if signal is None else signal, sheet, scale, page_start, page_s, annotations)
         _annotation_table(page, annotations, SHEET_TOP + sheet.height_mm + 8)
     finally:
