@@ -90,3 +90,24 @@ def test_unmeasurable_record_says_why(qtbot, tmp_path, shared_data):
     assert "Not measured" in measure.panel.cart_label.text() and "Hz" in measure.panel.cart_label.text()
     assert measure.report_line() == "" and not measure.correct("qrs_ms", 1.0, 1.1)
     win.close()
+
+
+def test_pe_tab_shows_ecg_signs_and_daniel_score(qtbot, tmp_path, shared_data):
+    from ecgstudio.pe import attach_pe
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    pe = attach_pe(win, tmp_path / "library.sqlite")
+    measure = attach_measure(win, None, pe)
+    win.show()
+    with qtbot.waitSignal(measure.measured, timeout=30000):
+        win.open_path(shared_data / "ludb" / "data" / "6.hea")
+    view = pe.panel.ecg_signs
+    text = view.signs_label.text()
+    for sign in ("Sinus tachycardia", "S1Q3T3", "Complete RBBB", "Incomplete RBBB", "T-wave inversion V1–V4",
+                 "Right axis deviation", "P pulmonale", "Low QRS voltage", "ST elevation in aVR"):
+        assert sign in text
+    assert "HR 51 bpm" in text or "HR 5" in text  # the triggering measurement is shown
+    assert f"Daniel ECG score: {view.daniel.total} / 21" in view.daniel_label.text()
+    win.close()

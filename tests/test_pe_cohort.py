@@ -51,10 +51,11 @@ def test_cohort_view_runs_the_real_model_and_exports(qtbot, records, tmp_path):
     assert view.tables.metrics.rowCount() == len(run.comparison.rows) >= 5
     assert view.tables.metrics.item(1, 0).text() == "Wells two-tier"
     assert "(" in view.tables.metrics.item(0, 1).text()  # value (low-high)
-    assert view.tables.mcnemar.rowCount() > 0 and view.tables.auc_tests.rowCount() == 4
+    assert view.tables.mcnemar.rowCount() > 0 and view.tables.auc_tests.rowCount() == 5  # 4 rules + the Daniel ECG score
     assert view.tables.skipped.rowCount() == 1
     names = [item.name() for item in view.roc.listDataItems()]
-    assert {"chance", "Wells two-tier", "Wells three-tier", "PEGeD", "YEARS"} <= set(names)
+    assert {"chance", "Wells two-tier", "Wells three-tier", "PEGeD", "YEARS", "Daniel ECG score",
+            "Daniel ECG >= 10", "Daniel ECG > 5"} <= set(names)
     assert any(n.startswith("model (AUC") for n in names)
     assert view.banner.isVisible()
     view.grab().save(str(tmp_path / "cohort_view.png"))

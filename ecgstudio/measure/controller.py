@@ -176,6 +176,13 @@ def marker_times(m) -> dict[str, np.ndarray]:
     return out
 
 
-def attach_measure(window, annotations=None) -> MeasureController:
-    """Measure every record the window opens; ``annotations`` (an AnnotationController) stores corrections."""
-    return MeasureController(window, annotations)
+def attach_measure(window, annotations=None, pe=None) -> MeasureController:
+    """Measure every record the window opens; ``annotations`` (an AnnotationController) stores
+    corrections; ``pe`` (a PEController) shows the ECG's PE signs and Daniel score of each record."""
+    controller = MeasureController(window, annotations)
+    if pe is not None:
+        signs = pe.panel.ecg_signs
+        window.context.recordChanged.connect(
+            lambda opened: signs.show_waiting(f"Measuring {opened.record.name}…" if opened else "No record open."))
+        controller.measured.connect(lambda _key, m: signs.show_measurements(m))
+    return controller

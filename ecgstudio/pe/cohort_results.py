@@ -19,7 +19,7 @@ from training.clinical.stats import Estimate
 _HEADERS = {"sensitivity": "Sensitivity", "specificity": "Specificity", "ppv": "PPV", "npv": "NPV",
             "accuracy": "Accuracy", "f1": "F1", "auc": "AUC"}
 _POINT_STYLES = (("o", "#d9480f"), ("s", "#2b8a3e"), ("d", "#7048e8"), ("t", "#c2255c"), ("t1", "#1098ad"),
-                 ("star", "#e67700"), ("+", "#495057"))
+                 ("star", "#e67700"), ("+", "#495057"), ("x", "#b35c00"))
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -100,6 +100,8 @@ class RocPlot(pg.PlotWidget):
         if len(fpr):
             auc = comparison.rows[0].metrics["auc"]
             self.plot(fpr, tpr, pen=pg.mkPen("#1f4e79", width=2.5), name=f"model (AUC {auc.value:.3f})")
+        for name, (s_fpr, s_tpr, _) in comparison.score_rocs.items():
+            self.plot(s_fpr, s_tpr, pen=pg.mkPen("#b35c00", width=1.8), name=name)
         styles = iter(_POINT_STYLES)
         for row in comparison.rows:
             if row.name.startswith("Model @ ") and row is not comparison.rows[0]:

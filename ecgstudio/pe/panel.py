@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QVB
 
 from ecgstudio.identity import Identity
 from ecgstudio.identity_widgets import AuthorBar
+from ecgstudio.pe.ecg_signs_view import EcgSignsView
 from ecgstudio.pe.form import PEForm, blocked_rules, evaluate
 from ecgstudio.pe.form_view import ERROR_INK, PEFormView
 from ecgstudio.pe.results_view import ModelView, RulesView
@@ -39,6 +40,7 @@ class PEPanel(QScrollArea):
         self.form.changed.connect(self._update)
         self.rules = RulesView()
         self.model = ModelView()
+        self.ecg_signs = EcgSignsView()
         self.save_button = QPushButton("Save PE form")
         self.save_button.setToolTip("Store the form with this record in the library (audited)")
         self.save_button.clicked.connect(self.save)
@@ -55,6 +57,7 @@ class PEPanel(QScrollArea):
         column.addWidget(self.form)
         column.addLayout(actions)
         column.addWidget(self.rules)
+        column.addWidget(self.ecg_signs)
         column.addWidget(self.model)
         column.addStretch(1)
         self.setWidget(body)

@@ -37,6 +37,10 @@ _NUMBER_FIELDS = ("heart_rate", "age", "sao2")
 _TRUE, _FALSE = {"1", "yes", "y", "true", "t"}, {"0", "no", "n", "false", "f"}
 
 
+DANIEL_HIGH = "Daniel ECG >= 10"
+DANIEL_LOW = "Daniel ECG > 5"
+
+
 class CohortError(ClinicalInputError):
     """A cohort file problem, naming file, row and column."""
 
@@ -134,11 +138,17 @@ class CohortComparison:
     roc: tuple[np.ndarray, np.ndarray, np.ndarray]  # fpr, tpr, thresholds
     n_boot: int
     seed: int
+    #: ROC curves of the scores compared beside the model (the Daniel ECG score), by name
+    score_rocs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 def compare(cohort: Cohort, prob: np.ndarray, threshold: float, class_name: str = "PE",
-            n_boot: int = 2000, seed: int = 0) -> CohortComparison:
-    """Compare the model's probabilities with the rules on the cohort's confirmed outcomes."""
+            n_boot: int = 2000, seed: int = 0, daniel: np.ndarray | None = None) -> CohortComparison:
+    """Compare the model's probabilities with the rules on the cohort's confirmed outcomes.
+
+    ``daniel`` (one Daniel ECG score per patient, from the same records) adds the ECG's own score as
+    a comparator: its ROC, and operating points at the paper's ≥ 10 and at > 5.
+    """
     prob = np.asarray(prob, float)
     if prob.shape != cohort.outcome.shape or not np.isfinite(prob).all():
         raise ClinicalInputError("model_probability", f"need one finite probability per patient ({len(cohort.outcome)})")
@@ -153,6 +163,12 @@ def compare(cohort: Cohort, prob: np.ndarray, threshold: float, class_name: str 
         "PEGeD": ("positive = imaging", np.array([peged(f).positive for f in cohort.findings]), None),
         "YEARS": ("positive = imaging", np.array([years(f).positive for f in cohort.findings]), None),
     }
+    if daniel is not None:
+        daniel = np.asarray(daniel, float)
+        if daniel.shape != y.shape or not np.isfinite(daniel).all():
+            raise ClinicalInputError("daniel_score", f"need one finite Daniel score per patient ({len(y)})")
+        rules[DANIEL_HIGH] = ("positive = Daniel ECG score >= 10 (Daniel et al. 2001)", daniel >= 10, daniel)
+        rules[DANIEL_LOW] = ("positive = Daniel ECG score > 5", daniel > 5, daniel)
     rows = [ComparisonRow(f"Model @ {threshold:.3f}", f"{class_name} probability >= validation threshold",
                           binary_summary(y, prob >= threshold, prob, boots), prob >= threshold)]
     for name, (desc, decision, score) in rules.items():
@@ -168,6 +184,9 @@ def compare(cohort: Cohort, prob: np.ndarray, threshold: float, class_name: str 
     rule_rows = [r for r in rows if not r.name.startswith("Model")]
     tests = {(m.name, r.name): mcnemar(y, m.decisions, r.decisions) for m in model_rows for r in rule_rows}
     auc_tests = {name: auc_difference(y, prob, score if score is not None else decision.astype(float), boots)
-                 for name, (_, decision, score) in rules.items()}
+                 for name, (_, decision, score) in rules.items() if name != DANIEL_LOW}  # one test per score
+    has_both = 0 < y.sum() < len(y)
+    score_rocs = {"Daniel ECG score": roc_curve(y, daniel)} if daniel is not None and has_both else {}
     fpr, tpr, thr = roc_curve(y, prob) if 0 < y.sum() < len(y) else (np.array([]), np.array([]), np.array([]))
-    return CohortComparison(cohort, class_name, tuple(rows), tests, auc_tests, (fpr, tpr, thr), n_boot, seed)
+    return CohortComparison(cohort, class_name, tuple(rows), tests, auc_tests, (fpr, tpr, thr), n_boot, seed,
+                            score_rocs)

@@ -71,6 +71,21 @@ def predict_cohort(cohort: Cohort, predictor: Predictor, index: int,
     return np.array(probs, float), kept, failures
 
 
+def daniel_scores(cohort: Cohort, keep: list[int]) -> np.ndarray:
+    """The Daniel ECG score of each kept patient's record, from the automatic measurements. A record
+    that cannot be measured scores 0 (no sign seen), as a reader would score an unreadable tracing."""
+    from training.clinical.ecg_signs import daniel_score
+    from training.measure import measure
+
+    scores = []
+    for i in keep:
+        try:
+            scores.append(daniel_score(measure(read_record(cohort.record_path(i)))).total)
+        except ECGError:
+            scores.append(0)
+    return np.array(scores, float)
+
+
 def subset(cohort: Cohort, keep: list[int]) -> Cohort:
     """The cohort restricted to the patients ``keep`` (in order)."""
     return Cohort(cohort.path, tuple(cohort.records[i] for i in keep), tuple(cohort.findings[i] for i in keep),
@@ -88,8 +103,9 @@ def run_cohort(cohort_path: str | Path, model_path: str | Path, class_name: str,
     if not kept:
         raise ClinicalInputError("record", f"the model could read none of the {len(cohort.records)} records "
                                            f"(first: {failures[0].record}: {failures[0].reason})")
+    daniel = daniel_scores(cohort, kept)
     comparison = compare(subset(cohort, kept), prob, float(predictor.thresholds[index]),
-                         predictor.classes[index], n_boot, seed)
+                         predictor.classes[index], n_boot, seed, daniel=daniel)
     return CohortRun(comparison, tuple(failures), Path(model_path).name)
 
 

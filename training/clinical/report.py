@@ -31,6 +31,8 @@ def roc_figure(comparison: CohortComparison):
     if len(fpr):
         model_auc = comparison.rows[0].metrics["auc"]
         ax.plot(fpr, tpr, color="#1f4e79", lw=2, label=f"model (AUC {model_auc.value:.3f})")
+    for name, (s_fpr, s_tpr, _) in comparison.score_rocs.items():
+        ax.plot(s_fpr, s_tpr, color="#b35c00", lw=1.5, label=name)
     ax.plot([0, 1], [0, 1], color="#999999", lw=1, ls="--", label="chance")
     markers = iter("osD^vP*X")
     for row in comparison.rows:

@@ -31,8 +31,10 @@ def _qrs_deflections(seg: np.ndarray) -> tuple[float, float, float, float]:
     r_prime = 0.0
     if s < 0:
         tail = after[i_s:]
-        peak = float(tail.max())
-        if peak >= R_PRIME_MIN_MV and peak > 0:
+        i_peak = int(np.argmax(tail))
+        peak = float(tail[i_peak])
+        # a true R′ turns down again inside the QRS; a tail still rising at the end is the ST segment
+        if peak >= R_PRIME_MIN_MV and peak - float(tail[-1]) >= R_PRIME_MIN_MV:
             r_prime = peak
     return q, r, s, r_prime
 
