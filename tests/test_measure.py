@@ -161,3 +161,12 @@ def test_qtc_formulas_and_axis():
     assert frontal_axis({"I": 0.5, "III": 0.5}) == pytest.approx(60.0)
     assert frontal_axis({"I": 1.0, "aVF": 0.0}) == pytest.approx(0.0)
     assert frontal_axis({"II": 1.0}) is None
+
+
+def test_cli_parser_does_not_load_the_engine():
+    import subprocess
+    import sys
+    code = ("import sys; from training.cli import build_parser; build_parser(); "
+            "print('training.measure.engine' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

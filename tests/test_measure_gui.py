@@ -111,3 +111,19 @@ def test_pe_tab_shows_ecg_signs_and_daniel_score(qtbot, tmp_path, shared_data):
     assert "HR 51 bpm" in text or "HR 5" in text  # the triggering measurement is shown
     assert f"Daniel ECG score: {view.daniel.total} / 21" in view.daniel_label.text()
     win.close()
+
+
+def test_device_measurements_are_shown_beside_ours(qtbot):
+    from ecgstudio.measure.panel import MeasurementPanel
+
+    panel = MeasurementPanel()
+    qtbot.addWidget(panel)
+    ours = {"hr_bpm": 61.0, "qrs_ms": 92.0, "qt_ms": 400.0}
+    quality = {"refused": None, "n_beats": 10, "p_waves": "present"}
+    panel.show_measurements(ours, quality, {"II": {"r_mv": 1.2}}, {}, device={"qrs_ms": 96.0, "hr_bpm": 60.0})
+    assert not panel.global_table.isColumnHidden(1)
+    assert panel.global_table.item(ROW["qrs_ms"], 0).text() == "92"
+    assert panel.global_table.item(ROW["qrs_ms"], 1).text() == "96"
+    assert panel.global_table.item(ROW["pr_ms"], 1).text() == "—"
+    panel.show_measurements(ours, quality, {}, {}, device=None)
+    assert panel.global_table.isColumnHidden(1)
