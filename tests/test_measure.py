@@ -170,3 +170,19 @@ def test_cli_parser_does_not_load_the_engine():
             "print('training.measure.engine' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_ludb_reference_and_scoring(ludb):
+    from training.measure.scoring import match, score_record
+
+    ref = load_ludb_reference(ludb / "1", 500.0)
+    first = dict(zip(FIDUCIALS, ref.fiducials[1]))
+    # beat 2 of record 1: earliest lead onset / latest lead offset over the 12 annotation files
+    assert (first["p_on"], first["qrs_on"], first["qrs_off"], first["t_off"]) == (1240, 1314, 1374, 1580)
+    assert np.isnan(ref.fiducials[0, 0])  # the first beat's P lies before the annotated span
+    perfect = score_record("1", ref.fiducials, ref.fiducials, ref.span, 500.0,
+                           reference_intervals(ref.fiducials, 500.0))
+    assert all(tp == n_ref == n_found for tp, n_ref, n_found in perfect.counts.values())
+    assert all(all(e == 0 for e in errs) for errs in perfect.errors.values())
+    assert all(a == b for a, b in perfect.intervals.values())
+    assert match(np.array([10.0, 300.0]), np.array([12.0, 500.0]), 75) == [(0, 0)]

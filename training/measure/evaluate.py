@@ -295,9 +295,66 @@ def sign_rows(cases: Sequence[LudbCase], conduction: dict[str, str]) -> list[str
     return lines
 
 
+def atrial_arrhythmia_records(csv_path: Path) -> set[str]:
+    """Ids of the LUDB records whose rhythm is atrial fibrillation or flutter (no P waves to mark)."""
+    import csv
+
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        return {row["ID"].strip() for row in csv.DictReader(handle)
+                if any(word in (row.get("Rhythms") or "").lower() for word in ("fibrillation", "flutter"))}
+
+
+def goal_lines(ours: Sequence[RecordScore], theirs: Sequence[RecordScore], atrial: set[str] = frozenset()) -> list[str]:
+    """The verdicts, in words: which goal is met, and by how much each missed one is missed."""
+    lines = []
+    spurious = {s.record: s.counts["P"][2] - s.counts["P"][0] for s in ours}
+    in_atrial = sum(v for k, v in spurious.items() if k in atrial)
+    n_atrial = sum(1 for k in spurious if k in atrial)
+    for wave, goal in GOALS.items():
+        se, ppv = detection(ours, wave)
+        worst = min(se, ppv)
+        lines.append(f"- {wave} detection: Se {se:.2f} %, PPV {ppv:.2f} % against ≥ {goal:g} %: "
+                     + ("met." if worst >= goal else f"missed by {goal - worst:.2f} points."))
+    for key, (mean_limit, sd_limit) in IEC_LIMITS.items():
+        diffs = np.array([a - b for s in ours for (a, b) in [s.intervals[key]] if a is not None and b is not None])
+        if diffs.size < 2:
+            continue
+        mean, sd = float(diffs.mean()), float(diffs.std(ddof=1))
+        ok_mean, ok_sd = abs(mean) <= mean_limit, sd <= sd_limit
+        lines.append(f"- {key.replace('_ms', '').upper()}: mean difference {mean:+.1f} ms "
+                     f"({'within' if ok_mean else 'outside'} ±{mean_limit:g}), SD {sd:.1f} ms against ≤ {sd_limit:g}"
+                     + (": within the IEC limits." if ok_mean and ok_sd else f": the SD is {sd / sd_limit:.1f}× the limit."))
+    better = []
+    for key in IEC_LIMITS:
+        sd_ours = np.std([a - b for s in ours for (a, b) in [s.intervals[key]] if a is not None and b is not None], ddof=1)
+        sd_nk = np.std([a - b for s in theirs for (a, b) in [s.intervals[key]] if a is not None and b is not None], ddof=1)
+        better.append(f"{key.replace('_ms', '').upper()} SD {sd_ours:.0f} vs {sd_nk:.0f} ms")
+    lines += [
+        "",
+        "**Method chosen.** The multi-lead rule method is kept for every measurement: against neurokit2's DWT",
+        "delineator on lead II it has the smaller interval SD for each interval (" + "; ".join(better) + ")",
+        "and far smaller biases. neurokit2 finds slightly more P waves (its Se) but also many more spurious",
+        "ones (its PPV). Neither meets the IEC interval limits on LUDB.",
+        "",
+        "**Not done.** The issue's second candidate, a small segmentation network trained with the engine on",
+        "LUDB (held-out records), was not built in this round. Published U-Net delineators reach F1 > 99 % for",
+        "QRS and T and > 97 % for P on LUDB; the per-record interval SDs above (1.3–2× the IEC limits) are",
+        "where a learned delineator would have to improve. Of the spurious P waves, "
+        f"{in_atrial} of {sum(spurious.values())} are in the {n_atrial} atrial fibrillation/flutter records",
+        "(fibrillation/flutter waves that pass the PR-consistency check; LUDB marks no P there), the rest in the",
+        "other records. The axis categories of LUDB are 20–40° wide, so an axis within a few",
+        "degrees of a boundary (0°, 30°, 70°, 90°) often falls in the neighbouring category.",
+        "",
+        "**Speed** (benchmark `python -m benchmarks measure`, results in benchmarks/RESULTS.md): one 10-s",
+        "12-lead 500 Hz record costs about 25 ms of CPU on one core (worst of 20 LUDB records about 35 ms);",
+        "wall time on this shared 2-core machine under other engineers' load was 75 ms (median).",
+    ]
+    return lines
+
+
 def write_report(out: Path, ours: list[RecordScore], theirs: list[RecordScore], axes: list[float | None],
                  categories: dict[str, str], choices: list[dict], mit: list[dict], command: str,
-                 signs: Sequence[str] = ()) -> None:
+                 signs: Sequence[str] = (), atrial: set[str] = frozenset()) -> None:
     names = [s.record for s in ours]
     mit_lines = ["| record | duration | reference beats | TP | FN | FP | Se % | PPV % | PVCs (ref / ours) | PVC Se % | "
                  "PVC PPV % | measure() time |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -313,7 +370,7 @@ def write_report(out: Path, ours: list[RecordScore], theirs: list[RecordScore], 
     text = "\n".join([
         "# Automatic measurements against cardiologists",
         "",
-        f"Regenerate: `{command}` (about 3 minutes on one core). Written by `training/measure/evaluate.py`.",
+        f"Regenerate: `{command}` (a few minutes: 7 on this shared 2-core machine under load). Written by `training/measure/evaluate.py`.",
         "",
         "**What is scored.** `training.measure.measure` (rule-based multi-lead delineator after Martínez et al.",
         "2004: slope thresholds on band-limited derivatives, global QRS from the spatial velocity of the good",
@@ -344,13 +401,7 @@ def write_report(out: Path, ours: list[RecordScore], theirs: list[RecordScore], 
         "The RBBB signs of the PE work-up (`training/clinical/ecg_signs.py`) against the conduction",
         "abnormalities LUDB's cardiologists wrote in ludb.csv.", "", *signs, "",
         "## Choices per fold", "", *choice_lines, "",
-        "## How far from the goals",
-        "",
-        "Goals: QRS Se and PPV ≥ 99.5 %, P ≥ 97 %, T ≥ 98 %; all four intervals within the IEC limits. The",
-        "tables say for each figure whether it is met. A segmentation network trained on LUDB (the issue's",
-        "second candidate) was not built in this round; the published U-Net results (F1 > 99 % QRS/T, > 97 % P",
-        "on LUDB) suggest it would close most of the P and T gap.",
-        "",
+        "## How far from the goals", "", *goal_lines(ours, theirs, atrial), "",
     ])
     from training.atomic import atomic_write
     atomic_write({Path(out): text.encode("utf-8")})
@@ -371,5 +422,6 @@ def run(ludb: Path, formats: Path, out: Path, command: str, quick: bool = False)
     print("MIT-BIH", file=sys.stderr, flush=True)
     mit = mitbih(formats)
     signs = sign_rows(cases, ludb_conduction(ludb / "ludb.csv"))
-    write_report(out, ours, theirs, axes, ludb_axis_categories(ludb / "ludb.csv"), choices, mit, command, signs)
+    write_report(out, ours, theirs, axes, ludb_axis_categories(ludb / "ludb.csv"), choices, mit, command, signs,
+                 atrial_arrhythmia_records(ludb / "ludb.csv"))
     return out
