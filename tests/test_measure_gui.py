@@ -127,3 +127,19 @@ def test_device_measurements_are_shown_beside_ours(qtbot):
     assert panel.global_table.item(ROW["pr_ms"], 1).text() == "—"
     panel.show_measurements(ours, quality, {}, {}, device=None)
     assert panel.global_table.isColumnHidden(1)
+
+
+def test_real_cart_measurements_sit_beside_ours(qtbot, shared_data):
+    from ecgstudio.measure.panel import MeasurementPanel
+    from training.data import read_record
+    from training.measure import measure as measure_record
+
+    record = read_record(shared_data / "vendor" / "philips_sierra_xml" / "2020-5-18_15-48-11.xml")
+    m = measure_record(record)
+    panel = MeasurementPanel()
+    qtbot.addWidget(panel)
+    panel.show_measurements(m.global_, m.quality, m.lead_amplitudes, {}, record.device_measurements)
+    assert not panel.global_table.isColumnHidden(1)
+    device_qrs = panel.global_table.item(ROW["qrs_ms"], 1).text()
+    assert device_qrs == f"{record.device_measurements['qrs_ms']:.0f}"
+    assert abs(float(panel.global_table.item(ROW["hr_bpm"], 0).text()) - record.device_measurements["hr_bpm"]) <= 3

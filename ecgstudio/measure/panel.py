@@ -21,7 +21,8 @@ GLOBAL_ROWS = (("hr_bpm", "Heart rate", "bpm", 0), ("rr_ms", "RR mean", "ms", 0)
                ("p_ms", "P duration", "ms", 0), ("pr_ms", "PR", "ms", 0), ("qrs_ms", "QRS", "ms", 0),
                ("qt_ms", "QT", "ms", 0), ("qtc_bazett_ms", "QTc Bazett", "ms", 0),
                ("qtc_fridericia_ms", "QTc Fridericia", "ms", 0), ("qtc_framingham_ms", "QTc Framingham", "ms", 0),
-               ("qtc_hodges_ms", "QTc Hodges", "ms", 0), ("p_axis_deg", "P axis", "°", 0),
+               ("qtc_hodges_ms", "QTc Hodges", "ms", 0), ("qtc_ms", "QTc, device's formula", "ms", 0),
+               ("p_axis_deg", "P axis", "°", 0),
                ("qrs_axis_deg", "QRS axis", "°", 0), ("t_axis_deg", "T axis", "°", 0))
 LEAD_COLUMNS = dict(zip(AMPLITUDE_KEYS, ("P", "Q", "R", "S", "R′", "ST J", "ST J+60", "T")))
 CORRECTABLE = {"qrs_ms": "QRS (onset → offset)", "pr_ms": "PR (P onset → QRS onset)",
