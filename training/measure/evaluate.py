@@ -352,9 +352,42 @@ def goal_lines(ours: Sequence[RecordScore], theirs: Sequence[RecordScore], atria
     return lines
 
 
+DEVICE_KEYS = ("hr_bpm", "p_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "p_axis_deg", "qrs_axis_deg", "t_axis_deg")
+
+
+def device_rows(vendor: Path) -> list[str]:
+    """Ours beside the measurements the carts stored in their own files (GE MUSE, Philips, HL7 aECG,
+    SCP, DICOM): not a reference standard, but the numbers clinicians see today."""
+    from training.errors import ECGError
+
+    files = sorted(p for p in vendor.rglob("*") if p.suffix.lower() in (".xml", ".scp", ".dcm"))
+    lines = ["| file | " + " | ".join(k.replace("_ms", "").replace("_deg", "").replace("_bpm", "") for k in DEVICE_KEYS)
+             + " |", "|---|" + "---|" * len(DEVICE_KEYS)]
+    diffs: dict[str, list[float]] = {k: [] for k in DEVICE_KEYS}
+    for path in files:
+        try:
+            record = read_record(path)
+        except ECGError:
+            continue
+        device = dict(getattr(record, "device_measurements", {}) or {})
+        if not device:
+            continue
+        ours = measure(record).global_
+        cells = []
+        for key in DEVICE_KEYS:
+            a, b = ours.get(key), device.get(key)
+            if a is not None and b is not None:
+                diffs[key].append(a - b)
+            cells.append(f"{_fmt(a, 0)} / {_fmt(b, 0)}")
+        lines.append(f"| {path.parent.name}/{path.name} | " + " | ".join(cells) + " |")
+    lines.append("| mean ours − device | " + " | ".join(
+        f"{np.mean(diffs[k]):+.0f} (n={len(diffs[k])})" if diffs[k] else "—" for k in DEVICE_KEYS) + " |")
+    return lines
+
+
 def write_report(out: Path, ours: list[RecordScore], theirs: list[RecordScore], axes: list[float | None],
                  categories: dict[str, str], choices: list[dict], mit: list[dict], command: str,
-                 signs: Sequence[str] = (), atrial: set[str] = frozenset()) -> None:
+                 signs: Sequence[str] = (), atrial: set[str] = frozenset(), devices: Sequence[str] = ()) -> None:
     names = [s.record for s in ours]
     mit_lines = ["| record | duration | reference beats | TP | FN | FP | Se % | PPV % | PVCs (ref / ours) | PVC Se % | "
                  "PVC PPV % | measure() time |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -397,6 +430,12 @@ def write_report(out: Path, ours: list[RecordScore], theirs: list[RecordScore], 
         "## R peaks and PVCs on MIT-BIH (2 leads, 360 Hz, whole record)", "",
         "`wfdb.processing.compare_annotations`, 150 ms window; reference = the beat annotations of `.atr`.", "",
         *mit_lines, "",
+        "## Beside the carts' own measurements (vendor files; ours / device)", "",
+        "Not a reference standard: the values the GE MUSE, Mortara (HL7 aECG, SCP, DICOM: one ECG in three",
+        "formats) and Philips files carry, read by the format readers. Our QRS is longer than every cart's:",
+        "the LUDB bias corrections make our QRS bounds match the cardiologists' earliest-onset/latest-offset",
+        "over 12 leads; the carts place them differently (which is right cannot be told from these files).",
+        "The Mortara ECG counts three times in the means (three formats). Default parameters.", "", *devices, "",
         "## ECG signs against LUDB's diagnoses (default parameters, fitted on all 160: in-sample)", "",
         "The RBBB signs of the PE work-up (`training/clinical/ecg_signs.py`) against the conduction",
         "abnormalities LUDB's cardiologists wrote in ludb.csv.", "", *signs, "",
@@ -423,5 +462,5 @@ def run(ludb: Path, formats: Path, out: Path, command: str, quick: bool = False)
     mit = mitbih(formats)
     signs = sign_rows(cases, ludb_conduction(ludb / "ludb.csv"))
     write_report(out, ours, theirs, axes, ludb_axis_categories(ludb / "ludb.csv"), choices, mit, command, signs,
-                 atrial_arrhythmia_records(ludb / "ludb.csv"))
+                 atrial_arrhythmia_records(ludb / "ludb.csv"), device_rows(ludb.parent / "vendor"))
     return out
