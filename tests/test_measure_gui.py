@@ -68,7 +68,7 @@ def test_panel_markers_correction_report_and_csv(qtbot, window, tmp_path):
 
     win.view.set_caliper(1.400, 1.520)
     panel.correct_button.click()
-    line = win.report_measurement_line()
+    line = win.report_section("measurement_line")
     assert "QRS 120 ms" in line and "corrected" in line
     pdf = win.export_pdf(tmp_path / "report.pdf")
     assert pdf is not None and pdf.stat().st_size > 10000

@@ -21,8 +21,10 @@ inverted T in III 1; complete S1Q3T3 2. A criterion whose measurement is missing
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from training.measure import Measurements
+if TYPE_CHECKING:  # the app imports this module at start; the engine loads on first measurement
+    from training.measure import Measurements
 
 MM = 0.1  # mV per mm at the standard gain
 T_INVERTED_MV = -0.02
