@@ -186,3 +186,22 @@ def test_ludb_reference_and_scoring(ludb):
     assert all(all(e == 0 for e in errs) for errs in perfect.errors.values())
     assert all(a == b for a, b in perfect.intervals.values())
     assert match(np.array([10.0, 300.0]), np.array([12.0, 500.0]), 75) == [(0, 0)]
+
+
+def test_lead_with_missing_samples_is_left_out(ludb):
+    record = read_record(ludb / "6")
+    signal = record.signal.copy()
+    signal[record.leads.index("V4"), 1000:1200] = np.nan  # a gap, as a memory-mapped Holter reports it
+    m = measure(_altered(record, signal))
+    assert m.quality["excluded_leads"] == {"V4": "missing samples"} and m.global_["qrs_ms"] is not None
+
+
+def test_memory_mapped_record_measures_the_same(ludb):
+    import wfdb
+
+    from training.data.lazy import LazySignal
+
+    record = read_record(ludb / "6")
+    lazy = LazySignal(ludb / "6.dat", wfdb.rdheader(str(ludb / "6")), [1.0] * 12)  # LUDB stores mV
+    mapped = dataclasses.replace(record, signal=lazy)
+    assert measure(mapped).global_ == measure(record).global_

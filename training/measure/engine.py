@@ -16,6 +16,7 @@ import numpy as np
 from scipy import signal as sps
 
 from training.data.record import Record
+from training.errors import RecordError
 from training.measure import beats as beat_classes
 from training.measure.amplitudes import lead_values, qrs_net
 from training.measure.delineate import DelineationParams, delineate, pr_level
@@ -93,10 +94,17 @@ def measure(record: Record, params: DelineationParams = DelineationParams(),
         return _refusal(record, f"sampled at {fs:g} Hz; interval measurement needs at least {MIN_FS:g} Hz", quality)
     if not voltage:
         return _refusal(record, "no ECG lead in millivolts", quality)
-    raw = record.signal[voltage].astype(np.float64)
-    if max_seconds is not None and raw.shape[1] > max_seconds * fs:
-        raw = raw[:, :int(max_seconds * fs)]
+    n = record.n_samples
+    if max_seconds is not None and n > max_seconds * fs:
+        n = int(max_seconds * fs)
         quality["notes"].append(f"measured over the first {max_seconds:g} s")
+    try:  # a slice, so a memory-mapped Holter record reads only the span measured
+        stored = np.asarray(record.signal[voltage, :n], dtype=np.float32)
+    except RecordError as exc:
+        return _refusal(record, exc.reason, quality)
+    missing = ~np.isfinite(stored).all(axis=1)
+    stored = np.where(np.isfinite(stored), stored, 0.0).astype(np.float32)
+    raw = stored.astype(np.float64)
     if raw.shape[1] < int(fs):
         return _refusal(record, f"{raw.shape[1] / fs:.2f} s is too short to measure (at least 1 s)", quality)
     names = tuple(record.leads[i] for i in voltage)
@@ -104,8 +112,10 @@ def measure(record: Record, params: DelineationParams = DelineationParams(),
     x = _filtered(raw, fs, 40.0)
     xs = _filtered(raw, fs, 15.0)
     noise = lead_noise(x, xs)
-    flat, saturated = flat_or_saturated(record.signal[voltage][:, :raw.shape[1]], x)
-    excluded: dict[str, str] = {names[i]: "flat" for i in np.flatnonzero(flat)}
+    flat, saturated = flat_or_saturated(stored, x)
+    flat |= missing  # gaps (missing samples) are not signal: the lead is left out like a flat one
+    excluded: dict[str, str] = {names[i]: "flat" for i in np.flatnonzero(flat & ~missing)}
+    excluded.update({names[i]: "missing samples" for i in np.flatnonzero(missing)})
     excluded.update({names[i]: "saturated" for i in np.flatnonzero(saturated)})
     usable = ~(flat | saturated)
     quality["excluded_leads"] = excluded
