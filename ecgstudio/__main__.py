@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from ecgstudio.engine_entry import ENGINE_FLAG
+from training.version import __version__
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
                              "(default: $ECGSTUDIO_LIBRARY, else the one chosen in the app)")
     parser.add_argument("--smoke", action="store_true",
                         help="check every main feature offscreen, print each step's time, and exit (0 = all passed)")
+    parser.add_argument("--version", action="version", version=f"ecgstudio {__version__}")
     args = parser.parse_args(argv)
     if args.smoke:
         from ecgstudio.smoke import run_smoke

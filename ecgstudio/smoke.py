@@ -27,6 +27,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt creates its a
 import numpy as np  # noqa: E402
 
 from ecgstudio.paths import resources_dir, samples_dir  # noqa: E402
+from training.version import __version__  # noqa: E402
 
 #: The PTB-XL sample the smoke opens (12 leads, 10 s at 500 Hz: what the bundled model expects).
 SAMPLE = Path("ptbxl") / "records500" / "00000" / "00009_hr.hea"
@@ -172,6 +173,7 @@ class Smoke:
 def run_smoke() -> int:
     """Run every step, print its time, stop at the first failure. Returns the process exit status."""
     started = time.perf_counter()
+    print(f"smoke: ecgstudio {__version__}", flush=True)
     with tempfile.TemporaryDirectory(prefix="ecgstudio-smoke-") as tmp:
         step, smoke = "start", None
         try:

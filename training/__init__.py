@@ -4,4 +4,6 @@ Importable without Qt so that the CLI, the tests and the GUI's worker processes 
 implementation of the science.
 """
 
-__version__ = "0.1.0"
+from training.version import __version__
+
+__all__ = ["__version__"]

@@ -20,6 +20,9 @@ from typing import Sequence
 from training.clinical.cli import add_commands as add_clinical_commands
 from training.errors import ECGError
 from training.progress import Callback, CancelToken, Event, TrainingCancelled
+from training.version import __version__
+
+VERSION_LINE = f"ecgstudio engine {__version__}"
 
 EXIT_ERROR = 2
 EXIT_CANCELLED = 130
@@ -146,6 +149,7 @@ def common_parser() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description="ECG Studio's training engine")
+    parser.add_argument("--version", action="version", version=VERSION_LINE)
     sub = parser.add_subparsers(dest="command", required=True)
     common = common_parser()
 
