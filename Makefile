@@ -62,4 +62,4 @@ test-packaging: $(STAMP)
 	ECGSTUDIO_PACKAGING=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/test_packaging.py
 
 clean-cache:
-	rm -rf $${ECGSTUDIO_CACHE:-$$HOME/.cache/ecgstudio}
+	rm -rf "$$($(BIN)/python -c 'from training.user_dirs import cache_dir; print(cache_dir())')"

@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_smoke()
 
+    from ecgstudio.paths import use_user_dirs
+
+    use_user_dirs()  # before torch or the settings are first touched
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, Signal
+from PySide6.QtCore import QObject, QSettings, Signal
 
 from ecgstudio.identity import Identity
+from training.user_dirs import data_dir
 
 if TYPE_CHECKING:  # imported when first used: the model library reads cards through the engine
     from ecgstudio.library.model import LibraryEntry
@@ -36,9 +37,8 @@ LIBRARY_KEY = "annotations/library"
 
 
 def app_data_dir() -> Path:
-    """The user's data folder for ECG Studio (library file, jobs, own models)."""
-    folder = QStandardPaths.writableLocation(QStandardPaths.AppDataLocation)
-    return Path(folder) if folder else Path.home() / ".ecgstudio"
+    """The user's data folder for ECG Studio (library file, jobs, own models): :func:`training.user_dirs.data_dir`."""
+    return data_dir()
 
 
 def library_path(settings: QSettings) -> str:

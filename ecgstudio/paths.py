@@ -1,9 +1,14 @@
-"""Where the app finds its bundled resources, from a source checkout or a PyInstaller bundle."""
+"""Where the app finds its bundled resources (source checkout or PyInstaller bundle) and its user folders.
+
+The per-user folders themselves are decided once, without Qt, in :mod:`training.user_dirs`.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+from training.user_dirs import config_root, route_torch_caches
 
 
 def resources_dir() -> Path:
@@ -16,3 +21,12 @@ def resources_dir() -> Path:
 
 def samples_dir() -> Path:
     return resources_dir() / "samples"
+
+
+def use_user_dirs() -> None:
+    """Before the window: Qt's settings file and torch's compiler cache go where :mod:`training.user_dirs` says."""
+    from PySide6.QtCore import QSettings
+
+    for settings_format in (QSettings.NativeFormat, QSettings.IniFormat):
+        QSettings.setPath(settings_format, QSettings.UserScope, str(config_root()))
+    route_torch_caches()

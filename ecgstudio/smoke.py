@@ -175,6 +175,8 @@ def run_smoke() -> int:
     started = time.perf_counter()
     print(f"smoke: ecgstudio {__version__}", flush=True)
     with tempfile.TemporaryDirectory(prefix="ecgstudio-smoke-") as tmp:
+        # torch's compiler cache (and the engine child's) stays in the smoke's own folder too
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(Path(tmp) / "torchinductor")
         step, smoke = "start", None
         try:
             smoke = Smoke(Path(tmp))

@@ -16,11 +16,20 @@ REPO = Path(__file__).resolve().parent.parent
 STEPS = ("read record", "open + plot", "inference", "explanation", "wells", "training job")
 
 
-def test_smoke_runs_every_feature_and_exits_0():
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+def test_smoke_runs_every_feature_and_exits_0(tmp_path):
+    """... and leaves nothing behind: not in the temporary folder (torch's compiler cache), not at home."""
+    shared_tmp, home = tmp_path / "tmp", tmp_path / "home"
+    shared_tmp.mkdir()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(shared_tmp), "HOME": str(home),
+           "XDG_CONFIG_HOME": str(home / ".config"), "XDG_DATA_HOME": str(home / ".local" / "share"),
+           "XDG_CACHE_HOME": str(home / ".cache")}
+    env.pop("ECGSTUDIO_CACHE", None)
+    env.pop("TORCHINDUCTOR_CACHE_DIR", None)
     done = subprocess.run([sys.executable, "-m", "ecgstudio", "--smoke"], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     for step in STEPS:
         assert f"smoke: {step} " in done.stdout, done.stdout
     assert "all steps passed" in done.stdout
+    assert list(shared_tmp.iterdir()) == [], "left in the temporary folder"
+    assert not home.exists() or not any(p.is_file() for p in home.rglob("*")), "written to the home folder"

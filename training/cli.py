@@ -20,6 +20,7 @@ from typing import Sequence
 from training.clinical.cli import add_commands as add_clinical_commands
 from training.errors import ECGError
 from training.progress import Callback, CancelToken, Event, TrainingCancelled
+from training.user_dirs import route_torch_caches
 from training.version import __version__
 
 VERSION_LINE = f"ecgstudio engine {__version__}"
@@ -183,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    route_torch_caches()  # before any command imports torch
     return run(build_parser().parse_args(argv))
 
 

@@ -17,12 +17,13 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, Signal
+from PySide6.QtCore import QObject, QSettings, Signal
 
 from ecgstudio.paths import resources_dir
 from training.checkpoint import (ModelCard, ModelFileError, check_model_files, load_card, model_paths, verify_model,
                                  weights_path, write_model_files)
 from training.errors import ECGError
+from training.user_dirs import data_dir
 
 SETTINGS_KEY = "models/user_dir"
 
@@ -32,8 +33,7 @@ def bundled_models_dir() -> Path:
 
 
 def default_user_dir() -> Path:
-    folder = QStandardPaths.writableLocation(QStandardPaths.AppDataLocation) or str(Path.home() / ".ecgstudio")
-    return Path(folder) / "models"
+    return data_dir() / "models"
 
 
 @dataclass(frozen=True)

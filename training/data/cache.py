@@ -21,14 +21,9 @@ from training.atomic import atomic_write, part_file
 from training.data.datasets import DatasetIndex
 from training.data.readers import read_record
 from training.signal.pipeline import Pipeline
+from training.user_dirs import cache_dir as default_cache_dir
 
 ProgressFn = Callable[[int, int], None]
-
-
-def default_cache_dir() -> Path:
-    """``$ECGSTUDIO_CACHE``, else the user's cache folder."""
-    env = os.environ.get("ECGSTUDIO_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "ecgstudio"
 
 
 class PreprocessedCache:
