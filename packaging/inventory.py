@@ -1,0 +1,192 @@
+"""What a release ships besides the app: third-party notices, an SBOM, pinned requirements, checksums.
+
+All of it is derived from one list, the *runtime closure*: the distributions ``pyproject.toml`` names
+as ``[project].dependencies`` and, recursively, what those require (extras and markers evaluated for
+this machine), with the versions installed in the build venv. Build tools (PyInstaller, pytest, the
+audit tools of the ``dev`` extra) are not in it, because they are not in the artefacts.
+
+    python packaging/inventory.py requirements OUT.txt   # pinned name==version, for pip-audit / SBOM
+    python packaging/inventory.py notices OUT.txt        # THIRD_PARTY_NOTICES (pip-licenses + Qt/CPython)
+    python packaging/inventory.py sbom OUT.json          # CycloneDX JSON (cyclonedx-py), closure only
+    python packaging/inventory.py checksums FILE...      # FILE.sha256 beside each, and SHA256SUMS per folder
+
+Run with the build venv's Python (``.venv/bin/python``): the closure is what *that* interpreter has.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+import sysconfig
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = ROOT / "pyproject.toml"
+#: The distribution PySide6's Qt libraries come from, and the licence texts that go with them.
+QT_DISTRIBUTIONS = ("pyside6-essentials", "shiboken6")
+LICENCE_TEXTS = {"LGPL-3.0": Path("/usr/share/common-licenses/LGPL-3"), "GPL-3.0": Path("/usr/share/common-licenses/GPL-3")}
+BIN = Path(sys.executable).parent
+
+
+def runtime_closure(pyproject: Path = PYPROJECT) -> dict[str, str]:
+    """``{canonical name: installed version}`` of every distribution the app needs at run time."""
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    pending = [(Requirement(spec), ()) for spec in project["dependencies"]]
+    found: dict[str, str] = {}
+    extras_of: dict[str, set[str]] = {}
+    while pending:
+        requirement, parent_extras = pending.pop()
+        if requirement.marker and not any(requirement.marker.evaluate({"extra": extra})
+                                          for extra in (*parent_extras, "")):
+            continue
+        name = canonicalize_name(requirement.name)
+        new_extras = set(requirement.extras) - extras_of.get(name, set())
+        if name in found and not new_extras:
+            continue
+        extras_of.setdefault(name, set()).update(requirement.extras)
+        distribution = metadata.distribution(requirement.name)  # raises when the venv lacks it: a broken build
+        found[name] = distribution.version
+        for spec in distribution.requires or ():
+            pending.append((Requirement(spec), tuple(extras_of[name])))
+    return dict(sorted(found.items()))
+
+
+def write_requirements(out: Path) -> None:
+    out.write_text("".join(f"{name}=={version}\n" for name, version in runtime_closure().items()), encoding="utf-8")
+
+
+def _python_licence() -> str:
+    for candidate in (Path(sysconfig.get_paths()["stdlib"]) / "LICENSE.txt", Path(sys.base_prefix) / "LICENSE.txt"):
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8", errors="replace")
+    raise FileNotFoundError("CPython's LICENSE.txt not found beside the standard library")
+
+
+def qt_section(qt_version: str) -> str:
+    """Qt, PySide6 and psycopg are LGPL-3.0: what that asks of us, and how a user replaces the libraries."""
+    return f"""\
+Qt {qt_version} and Qt for Python (PySide6, shiboken6) — GNU LGPL version 3
+===========================================================================
+
+ECG Studio uses Qt {qt_version} through PySide6 {qt_version} under the GNU Lesser General Public
+License version 3 (LGPL-3.0, which adds permissions to the GNU GPL version 3; both texts follow).
+Qt is (c) The Qt Company Ltd. and other contributors. ECG Studio does not modify Qt or PySide6.
+
+The Qt libraries are linked dynamically and shipped as separate, replaceable files:
+  * the bundle / .deb: ``_internal/PySide6/Qt/lib/libQt6*.so.6`` and the plugins in
+    ``_internal/PySide6/Qt/plugins/``; the Python bindings in ``_internal/PySide6/`` and
+    ``_internal/shiboken6/``;
+  * the wheel route: the ``PySide6-Essentials`` and ``shiboken6`` wheels pip installs beside the app.
+
+To use your own build of Qt (for instance one you modified), replace those files with
+binary-compatible builds of Qt {qt_version} (and, if you rebuild the bindings, PySide6/shiboken6
+{qt_version}) made from the sources below, keeping their file names; the app loads whatever is
+there at start. In the wheel route, ``pip install`` your own PySide6 build into the venv instead.
+Nothing in ECG Studio prevents this, and reverse engineering for debugging such modifications is
+permitted.
+
+Source code of Qt {qt_version}: https://download.qt.io/official_releases/qt/ (and https://code.qt.io/);
+of PySide6/shiboken6 {qt_version}: https://download.qt.io/official_releases/QtForPython/ and
+https://code.qt.io/pyside/pyside-setup.git. On request we provide the exact sources used for a
+release for at least three years from its date.
+
+psycopg and psycopg-binary (the PostgreSQL client) are LGPL-3.0 too, under the same terms: they are
+the replaceable files ``_internal/psycopg/``, ``_internal/psycopg_binary/`` and
+``_internal/psycopg_binary.libs/`` (the wheel route: the ``psycopg`` and ``psycopg-binary`` wheels);
+their sources are at https://github.com/psycopg/psycopg.
+"""
+
+
+def write_notices(out: Path) -> None:
+    """THIRD_PARTY_NOTICES: CPython, Qt's LGPL section with its texts, then every distribution's licence."""
+    closure = runtime_closure()
+    listing = json.loads(subprocess.run(
+        [str(BIN / "pip-licenses"), "--from=mixed", "--with-urls", "--with-license-file", "--with-notice-file",
+         "--no-license-path", "--with-system", "--format=json", "--packages", *closure],
+        capture_output=True, text=True, check=True).stdout)
+    entries = [f"--- {d['Name']} {d['Version']} ---\nLicence: {d['License']}\nHome page: {d['URL']}\n\n"
+               + "\n\n".join(t for t in (d.get("LicenseText"), d.get("NoticeText")) if t and t != "UNKNOWN")
+               for d in sorted(listing, key=lambda d: d["Name"].lower())]
+    qt_version = closure.get("pyside6-essentials", "6")
+    parts = [
+        "Third-party software in ECG Studio\n==================================\n\n"
+        "Generated by packaging/inventory.py from the distributions installed in the build environment\n"
+        f"({len(closure)} runtime distributions; build tools are not shipped and not listed), plus the\n"
+        "Python runtime and Qt. The sample ECG records carry their own licences next to them\n"
+        "(resources/samples/ATTRIBUTION.md).\n",
+        f"Python {sys.version.split()[0]} (CPython) — PSF License\n" + "=" * 40 + "\n\n" + _python_licence(),
+        qt_section(qt_version),
+        *(f"{name} licence text (as distributed by the FSF)\n" + "-" * 50 + "\n\n" + path.read_text(encoding="utf-8")
+          for name, path in LICENCE_TEXTS.items()),
+        "Python distributions (name, version, licence, home page, licence and notice files)\n"
+        "==================================================================================",
+        *entries,
+    ]
+    out.write_text("\n\n".join(parts), encoding="utf-8")
+
+
+def write_sbom(out: Path) -> None:
+    """CycloneDX JSON of the build venv (cyclonedx-py), pruned to the runtime closure."""
+    raw = subprocess.run([str(BIN / "cyclonedx-py"), "environment", "--pyproject", str(PYPROJECT),
+                          "--output-reproducible", "--of", "JSON", sys.executable],
+                         capture_output=True, text=True, check=True).stdout
+    bom = json.loads(raw)
+    closure = runtime_closure()
+    kept = [c for c in bom.get("components", []) if canonicalize_name(c["name"]) in closure]
+    missing = set(closure) - {canonicalize_name(c["name"]) for c in kept}
+    if missing:
+        raise RuntimeError(f"cyclonedx-py did not report {sorted(missing)}")
+    refs = {c["bom-ref"] for c in kept} | {bom["metadata"]["component"]["bom-ref"]}
+    bom["components"] = kept
+    bom["dependencies"] = [{**d, "dependsOn": [r for r in d.get("dependsOn", []) if r in refs]}
+                           for d in bom.get("dependencies", []) if d["ref"] in refs]
+    out.write_text(json.dumps(bom, indent=2) + "\n", encoding="utf-8")
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_checksums(files: list[Path]) -> None:
+    """``SHA256SUMS`` in each artefact's folder (``sha256sum -c`` format), one line per artefact."""
+    by_folder: dict[Path, dict[str, str]] = {}
+    for path in files:
+        by_folder.setdefault(path.parent, {})[path.name] = sha256(path)
+    for folder, sums in by_folder.items():
+        listing = folder / "SHA256SUMS"
+        previous = {}
+        if listing.is_file():  # other artefacts of the same release keep their lines
+            for line in listing.read_text(encoding="utf-8").splitlines():
+                digest, _, name = line.partition("  ")
+                if (folder / name).is_file():
+                    previous[name] = digest
+        previous.update(sums)
+        listing.write_text("".join(f"{d}  {n}\n" for n, d in sorted(previous.items())), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="packaging/inventory.py", description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("requirements", "notices", "sbom", "checksums"))
+    parser.add_argument("paths", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    if args.what == "checksums":
+        write_checksums(args.paths)
+    else:
+        {"requirements": write_requirements, "notices": write_notices, "sbom": write_sbom}[args.what](args.paths[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

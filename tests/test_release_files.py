@@ -1,0 +1,92 @@
+"""What ships beside the app: the project licence, data licences, third-party notices and checksums.
+
+Fast checks on the source tree and on packaging/inventory.py; the built artefacts themselves are
+checked by tests/test_packaging.py (``make test-packaging``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "resources" / "samples"
+
+
+def _inventory():
+    spec = importlib.util.spec_from_file_location("inventory", REPO / "packaging" / "inventory.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+inventory = _inventory()
+
+
+def test_the_project_licence_is_the_mit_text_pyproject_declares():
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["license"]["text"]
+    text = (REPO / "LICENSE").read_text()
+    assert declared == "MIT" and text.startswith("MIT License") and "WITHOUT WARRANTY OF ANY KIND" in text
+
+
+@pytest.mark.parametrize(("folder", "licence", "marker"), [
+    ("ptbxl", "LICENSE.txt", "Creative Commons Attribution 4.0 International"),
+    ("cpsc2018", "LICENSE-CC-BY-4.0.txt", "Creative Commons Attribution 4.0 International"),
+    ("mitdb", "LICENSE-ODC-By-1.0.txt", "ODC Attribution License"),
+])
+def test_every_sample_folder_ships_its_licence_text_and_attribution_names_it(folder, licence, marker):
+    assert marker in (SAMPLES / folder / licence).read_text()
+    row = next(line for line in (SAMPLES / "ATTRIBUTION.md").read_text().splitlines() if line.startswith(f"| {folder}/"))
+    assert f"`{licence}`" in row
+
+
+def test_attribution_stands_on_its_own():
+    """It pointed to the shared data's PROVENANCE.md, which the app does not ship."""
+    text = (SAMPLES / "ATTRIBUTION.md").read_text()
+    assert "PROVENANCE" not in text
+    assert {folder.name for folder in SAMPLES.iterdir() if folder.is_dir()} == set(re.findall(r"^\| (\w+)/", text, re.M))
+
+
+def test_no_gpl_test_data_is_shipped_with_the_resources():
+    """GE MUSE example files are GPL-3.0 test data (shared/data/vendor/ge_muse_xml): never bundled."""
+    for path in (REPO / "resources").rglob("*"):
+        if path.is_file() and path.suffix.lower() in (".xml", ".txt", ".md"):
+            head = path.read_text(errors="replace")[:20000]
+            assert "<RestingECG" not in head and "GNU GENERAL PUBLIC LICENSE" not in head, path
+
+
+def test_the_runtime_closure_holds_what_the_app_imports_and_no_build_tools():
+    closure = inventory.runtime_closure()
+    for needed in ("torch", "pyside6-essentials", "shiboken6", "numpy", "scipy", "wfdb", "platformdirs", "pydantic"):
+        assert needed in closure
+    for tool in ("pyinstaller", "pytest", "pip-audit", "cyclonedx-bom", "pip-licenses", "import-linter"):
+        assert tool not in closure
+
+
+def test_notices_cover_python_qt_lgpl_and_every_runtime_distribution(tmp_path):
+    out = tmp_path / "THIRD_PARTY_NOTICES.txt"
+    inventory.write_notices(out)
+    text = out.read_text()
+    assert "PSF LICENSE AGREEMENT" in text or "PYTHON SOFTWARE FOUNDATION LICENSE" in text
+    assert "GNU LESSER GENERAL PUBLIC LICENSE" in text and "Version 3, 29 June 2007" in text
+    assert "_internal/PySide6/Qt/lib/libQt6*.so.6" in text and "replace those files" in text
+    listed = {name.lower().replace("_", "-"): version for name, version in re.findall(r"^--- (\S+) (\S+) ---$", text, re.M)}
+    assert listed == inventory.runtime_closure()
+
+
+def test_checksums_are_written_beside_the_artefacts_and_verify(tmp_path):
+    first, second = tmp_path / "a.tar.gz", tmp_path / "b.deb"
+    first.write_bytes(b"one")
+    second.write_bytes(b"two")
+    inventory.write_checksums([first])
+    inventory.write_checksums([second])  # a later artefact keeps the earlier line
+    listing = (tmp_path / "SHA256SUMS").read_text().splitlines()
+    assert [line.split("  ")[1] for line in listing] == ["a.tar.gz", "b.deb"]
+    subprocess.run(["sha256sum", "-c", "--strict", "SHA256SUMS"], cwd=tmp_path, check=True, capture_output=True)
+    second.write_bytes(b"tampered")
+    assert subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path, capture_output=True).returncode != 0
