@@ -8,7 +8,9 @@ audit tools of the ``dev`` extra) are not in it, because they are not in the art
     python packaging/inventory.py requirements OUT.txt   # pinned name==version, for pip-audit / SBOM
     python packaging/inventory.py notices OUT.txt        # THIRD_PARTY_NOTICES (pip-licenses + Qt/CPython)
     python packaging/inventory.py sbom OUT.json          # CycloneDX JSON (cyclonedx-py), closure only
-    python packaging/inventory.py checksums FILE...      # FILE.sha256 beside each, and SHA256SUMS per folder
+    python packaging/inventory.py checksums FILE...      # SHA256SUMS in each FILE's folder
+    python packaging/inventory.py glibc-floor FOLDER     # the newest GLIBC_x.y any ELF file in FOLDER needs
+    python packaging/inventory.py debian-depends LIBS FOLDER   # the .deb's Depends for the unbundled libraries
 
 Run with the build venv's Python (``.venv/bin/python``): the closure is what *that* interpreter has.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import sysconfig
@@ -176,13 +179,46 @@ def write_checksums(files: list[Path]) -> None:
         listing.write_text("".join(f"{d}  {n}\n" for n, d in sorted(previous.items())), encoding="utf-8")
 
 
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def glibc_floor(folder: Path) -> str:
+    """The newest glibc symbol version any ELF file under *folder* requires (``readelf -V``)."""
+    needed: set[str] = set()
+    elves = [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink() and p.open("rb").read(4) == b"\x7fELF"]
+    for start in range(0, len(elves), 200):
+        listing = subprocess.run(["readelf", "-V", "--wide", *map(str, elves[start:start + 200])],
+                                 capture_output=True, text=True).stdout
+        needed.update(re.findall(r"Name: GLIBC_([0-9.]+)", listing))
+    if not needed:
+        raise RuntimeError(f"no ELF file under {folder} names a glibc version")
+    return max(needed, key=_version_key)
+
+
+def debian_depends(system_libraries: Path, bundle: Path) -> str:
+    """``Depends:`` for the .deb: the packages owning the libraries left out of the bundle, and libc6."""
+    paths = [line for line in system_libraries.read_text(encoding="utf-8").splitlines() if line]
+    queries = {alias for path in paths for alias in (path, str(Path(path).resolve()))}
+    queries |= {q.replace("/usr/lib/", "/lib/", 1) for q in queries} | {q.replace("/lib/", "/usr/lib/", 1) for q in queries}
+    listing = subprocess.run(["dpkg-query", "-S", *sorted(queries)], capture_output=True, text=True).stdout
+    packages = {owner.split(":")[0] for line in listing.splitlines() if ": " in line
+                for owner in line.split(": ", 1)[0].split(", ")}
+    packages.discard("libc6")
+    return ", ".join([f"libc6 (>= {glibc_floor(bundle)})", *sorted(packages)])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="packaging/inventory.py", description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("requirements", "notices", "sbom", "checksums"))
+    parser.add_argument("what", choices=("requirements", "notices", "sbom", "checksums", "glibc-floor", "debian-depends"))
     parser.add_argument("paths", nargs="+", type=Path)
     args = parser.parse_args(argv)
     if args.what == "checksums":
         write_checksums(args.paths)
+    elif args.what == "glibc-floor":
+        print(glibc_floor(args.paths[0]))
+    elif args.what == "debian-depends":
+        print(debian_depends(args.paths[0], args.paths[1]))
     else:
         {"requirements": write_requirements, "notices": write_notices, "sbom": write_sbom}[args.what](args.paths[0])
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
 import subprocess
 import tomllib
 from pathlib import Path
@@ -90,3 +91,48 @@ def test_checksums_are_written_beside_the_artefacts_and_verify(tmp_path):
     subprocess.run(["sha256sum", "-c", "--strict", "SHA256SUMS"], cwd=tmp_path, check=True, capture_output=True)
     second.write_bytes(b"tampered")
     assert subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path, capture_output=True).returncode != 0
+
+
+def _fake_bundle(tmp_path: Path, floor: str, have: str) -> tuple[Path, dict]:
+    """The real launcher beside a stand-in executable, and a getconf that reports *have*."""
+    bundle, fakes = tmp_path / "ecgstudio-1.2.3", tmp_path / "bin"
+    (bundle / "_internal").mkdir(parents=True)
+    fakes.mkdir()
+    (bundle / "_internal" / "GLIBC_FLOOR").write_text(f"{floor}\n")
+    (bundle / "_internal" / "VERSION").write_text("1.2.3\n")
+    launcher = bundle / "ecgstudio"
+    launcher.write_bytes((REPO / "packaging" / "linux" / "launcher.sh").read_bytes())
+    (bundle / "ecgstudio-bin").write_text('#!/bin/sh\necho "started $0 $*"\n')
+    (fakes / "getconf").write_text(f"#!/bin/sh\necho 'glibc {have}'\n")
+    for script in (launcher, bundle / "ecgstudio-bin", fakes / "getconf"):
+        script.chmod(0o755)
+    return launcher, {"PATH": f"{fakes}:/usr/bin:/bin"}
+
+
+def test_the_launcher_refuses_an_older_glibc_with_a_clear_message(tmp_path):
+    launcher, env = _fake_bundle(tmp_path, floor="2.35", have="2.31")
+    done = subprocess.run([str(launcher), "--smoke"], capture_output=True, text=True, env=env, timeout=30)
+    assert done.returncode == 1 and done.stdout == ""
+    assert "needs the GNU C library" in done.stderr and "2.35" in done.stderr and "2.31" in done.stderr
+    assert "ECG Studio 1.2.3" in done.stderr and "py3-none-any.whl" in done.stderr
+
+
+@pytest.mark.parametrize("have", ["2.35", "2.36", "2.100"])
+def test_the_launcher_starts_the_app_on_the_floor_or_newer(tmp_path, have):
+    launcher, env = _fake_bundle(tmp_path, floor="2.35", have=have)
+    done = subprocess.run([str(launcher), "--smoke", "a b"], capture_output=True, text=True, env=env, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"started {launcher.parent / 'ecgstudio-bin'} --smoke a b"
+
+
+def test_the_desktop_entry_names_one_main_category():
+    """Science and Education are both main categories: the menu listed the app twice."""
+    entry = (REPO / "packaging" / "linux" / "ecgstudio.desktop").read_text()
+    categories = next(line for line in entry.splitlines() if line.startswith("Categories=")).split("=", 1)[1]
+    main_categories = {"AudioVideo", "Audio", "Video", "Development", "Education", "Game", "Graphics", "Network",
+                       "Office", "Science", "Settings", "System", "Utility"}
+    assert len([c for c in categories.split(";") if c in main_categories]) == 1
+    if shutil.which("desktop-file-validate"):
+        done = subprocess.run(["desktop-file-validate", str(REPO / "packaging" / "linux" / "ecgstudio.desktop")],
+                              capture_output=True, text=True)
+        assert done.returncode == 0 and "error" not in done.stdout.lower(), done.stdout
