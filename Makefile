@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test bench screenshots model results bundle smoke test-packaging clean-cache install
+.PHONY: run test bench screenshots model results bundle deb wheel audit smoke test-packaging clean-cache install
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -46,7 +46,7 @@ screenshots: $(STAMP)
 	@tools/qt_syslibs.sh offscreen
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py
 
-## bundle: build dist/ecgstudio/ (PyInstaller, one folder), run its smoke, pack the Linux tarball (~5 min)
+## bundle: build dist/ecgstudio-<version>/ (PyInstaller, one folder), run its smoke, tarball + SBOM + SHA256SUMS
 bundle: $(STAMP)
 	@tools/qt_syslibs.sh offscreen
 	packaging/build.sh
@@ -56,10 +56,26 @@ smoke: $(STAMP)
 	@tools/qt_syslibs.sh offscreen
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m ecgstudio --smoke
 
-## test-packaging: build the bundle and run its smoke (not part of `make test`; see packaging/README.md)
+## deb: dist/ecgstudio_<version>_amd64.deb from the bundle (built first when dist/ has none for this version)
+deb: $(STAMP)
+	@test -x dist/ecgstudio-$$($(BIN)/python -c 'from training.version import __version__; print(__version__)')/ecgstudio-bin \
+	  || $(MAKE) bundle
+	packaging/deb.sh
+
+## wheel: dist/ecgstudio-<version>-py3-none-any.whl, the Python route for systems older than the bundle's glibc
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --no-deps --no-build-isolation -q -w dist .
+
+## audit: pip-audit of the pinned runtime dependencies (dist/pip-audit.json; exit 3 = some could not be looked up)
+audit: $(STAMP)
+	@mkdir -p dist
+	$(BIN)/python packaging/inventory.py audit dist/pip-audit.json
+
+## test-packaging: build the bundle and the .deb, check them, install/upgrade/remove the .deb, check the wheel
+## (not part of `make test`; root for the .deb lifecycle; see packaging/README.md)
 test-packaging: $(STAMP)
 	@tools/qt_syslibs.sh offscreen
-	ECGSTUDIO_PACKAGING=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/test_packaging.py
+	ECGSTUDIO_PACKAGING=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/test_packaging.py -v
 
 clean-cache:
 	rm -rf "$$($(BIN)/python -c 'from training.user_dirs import cache_dir; print(cache_dir())')"

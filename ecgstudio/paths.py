@@ -12,11 +12,13 @@ from training.user_dirs import config_root, route_torch_caches
 
 
 def resources_dir() -> Path:
-    """``resources/`` beside the packages (source) or inside the frozen bundle."""
+    """``resources/`` inside the frozen bundle, beside the packages (source), or a wheel's data files."""
     frozen_root = getattr(sys, "_MEIPASS", None)
     if frozen_root:
         return Path(frozen_root) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+    checkout = Path(__file__).resolve().parent.parent / "resources"
+    installed = Path(sys.prefix) / "share" / "ecgstudio" / "resources"  # pyproject's data-files
+    return checkout if checkout.is_dir() or not installed.is_dir() else installed
 
 
 def samples_dir() -> Path:

@@ -1,28 +1,41 @@
 #!/usr/bin/env bash
-# Build the one-folder app (dist/ecgstudio/), run its smoke test, and pack the Linux tarball
-# dist/ecgstudio-<version>-linux-x86_64.tar.gz. Usage: packaging/build.sh [--no-smoke]
+# Build the one-folder app dist/ecgstudio-<version>/, run its smoke test, and write the release files
+# beside it: the tarball, the CycloneDX SBOM and SHA256SUMS. Usage: packaging/build.sh [--no-smoke]
 # Runs under `nice`: a build takes minutes of CPU and must not starve the machine's other work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=${PYTHON:-.venv/bin/python}
-version=$($py -c 'import ecgstudio; print(ecgstudio.__version__)')
+version=$($py -c 'from training.version import __version__; print(__version__)')
 arch=$(uname -m)
 start=$(date +%s)
+app=dist/ecgstudio-$version
 
 nice -n 10 "$py" -m PyInstaller --noconfirm --clean --log-level WARN \
   --distpath dist --workpath build/pyinstaller packaging/ecgstudio.spec
-app=dist/ecgstudio
 # libtorch_cpu.so ships its full symbol table (88 MB); the dynamic symbols the loader needs stay.
 # Only C++ backtraces lose function names. Not PyInstaller's strip=True: that strips every library,
 # and some wheels' libraries are known to break when stripped.
 strip --strip-unneeded "$app/_internal/torch/lib/libtorch_cpu.so"
-cp packaging/linux/ecgstudio.desktop packaging/linux/install.sh "$app/"
-echo "built $app in $(( $(date +%s) - start )) s, $(du -sm "$app" | cut -f1) MB"
+# numpy and scipy each carry the same libgfortran/libquadmath build: keep one file, link the other.
+for copy in "$app"/_internal/scipy.libs/*; do
+  twin=$app/_internal/numpy.libs/$(basename "$copy")
+  if [ -f "$twin" ] && [ ! -L "$copy" ] && cmp -s "$copy" "$twin"; then
+    ln -sf "../numpy.libs/$(basename "$copy")" "$copy"
+  fi
+done
+cp packaging/linux/launcher.sh "$app/ecgstudio"
+cp packaging/linux/ecgstudio.desktop packaging/linux/install.sh LICENSE "$app/"
+"$py" packaging/inventory.py glibc-floor "$app" > "$app/_internal/GLIBC_FLOOR"
+"$py" packaging/inventory.py notices "$app/THIRD_PARTY_NOTICES.txt"
+echo "built $app in $(( $(date +%s) - start )) s, $(du -sm "$app" | cut -f1) MiB, glibc >= $(cat "$app/_internal/GLIBC_FLOOR")"
 
 if [ "${1:-}" != --no-smoke ]; then
   QT_QPA_PLATFORM=offscreen "$app/ecgstudio" --smoke
 fi
 
 tarball=dist/ecgstudio-$version-linux-$arch.tar.gz
-nice -n 10 tar -C dist -czf "$tarball" ecgstudio
-echo "packed $tarball ($(du -m "$tarball" | cut -f1) MB) in $(( $(date +%s) - start )) s total"
+nice -n 10 tar -C dist -czf "$tarball" "ecgstudio-$version"
+sbom=dist/ecgstudio-$version.cdx.json
+"$py" packaging/inventory.py sbom "$sbom"
+"$py" packaging/inventory.py checksums "$tarball" "$sbom"
+echo "packed $tarball ($(du -m "$tarball" | cut -f1) MiB), $sbom, dist/SHA256SUMS in $(( $(date +%s) - start )) s total"

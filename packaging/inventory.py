@@ -10,7 +10,8 @@ audit tools of the ``dev`` extra) are not in it, because they are not in the art
     python packaging/inventory.py sbom OUT.json          # CycloneDX JSON (cyclonedx-py), closure only
     python packaging/inventory.py checksums FILE...      # SHA256SUMS in each FILE's folder
     python packaging/inventory.py glibc-floor FOLDER     # the newest GLIBC_x.y any ELF file in FOLDER needs
-    python packaging/inventory.py debian-depends LIBS FOLDER   # the .deb's Depends for the unbundled libraries
+    python packaging/inventory.py debian-depends FOLDER  # the .deb's Depends: owners of the libraries it needs
+    python packaging/inventory.py audit OUT.json         # pip-audit of the pinned closure, with a summary
 
 Run with the build venv's Python (``.venv/bin/python``): the closure is what *that* interpreter has.
 """
@@ -37,6 +38,9 @@ PYPROJECT = ROOT / "pyproject.toml"
 QT_DISTRIBUTIONS = ("pyside6-essentials", "shiboken6")
 LICENCE_TEXTS = {"LGPL-3.0": Path("/usr/share/common-licenses/LGPL-3"), "GPL-3.0": Path("/usr/share/common-licenses/GPL-3")}
 BIN = Path(sys.executable).parent
+#: Debian packages of libraries Qt opens at run time (dlopen), which no ELF file names: the xcb platform
+#: plugin refuses to start without xcb-cursor since Qt 6.5.
+LOADED_AT_RUN_TIME = ("libxcb-cursor0",)
 
 
 def runtime_closure(pyproject: Path = PYPROJECT) -> dict[str, str]:
@@ -185,40 +189,91 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 def glibc_floor(folder: Path) -> str:
     """The newest glibc symbol version any ELF file under *folder* requires (``readelf -V``)."""
-    needed: set[str] = set()
-    elves = [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink() and p.open("rb").read(4) == b"\x7fELF"]
-    for start in range(0, len(elves), 200):
-        listing = subprocess.run(["readelf", "-V", "--wide", *map(str, elves[start:start + 200])],
-                                 capture_output=True, text=True).stdout
-        needed.update(re.findall(r"Name: GLIBC_([0-9.]+)", listing))
+    needed = set(re.findall(r"Name: GLIBC_([0-9.]+)", _readelf("-V", _elf_files(folder))))
     if not needed:
         raise RuntimeError(f"no ELF file under {folder} names a glibc version")
     return max(needed, key=_version_key)
 
 
-def debian_depends(system_libraries: Path, bundle: Path) -> str:
-    """``Depends:`` for the .deb: the packages owning the libraries left out of the bundle, and libc6."""
-    paths = [line for line in system_libraries.read_text(encoding="utf-8").splitlines() if line]
-    queries = {alias for path in paths for alias in (path, str(Path(path).resolve()))}
+def _elf_files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink() and p.open("rb").read(4) == b"\x7fELF"]
+
+
+def _readelf(flag: str, files: list[Path]) -> str:
+    return "".join(subprocess.run(["readelf", flag, "--wide", *map(str, files[i:i + 200])],
+                                  capture_output=True, text=True).stdout for i in range(0, len(files), 200))
+
+
+def _system_library_paths() -> dict[str, str]:
+    """``{soname: path}`` of the 64-bit libraries the dynamic loader knows (``ldconfig -p``)."""
+    listing = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
+    found: dict[str, str] = {}
+    for soname, flags, path in re.findall(r"^\s+(\S+) \(([^)]*)\) => (\S+)$", listing, re.M):
+        if "x86-64" in flags or "64bit" in flags:
+            found.setdefault(soname, path)
+    return found
+
+
+def debian_depends(bundle: Path) -> str:
+    """``Depends:`` for the .deb: the packages owning every library a file in the bundle needs
+    (DT_NEEDED) that the bundle does not carry itself, with libc6 at the bundle's glibc floor.
+
+    apt brings in what those packages need in turn. A library PyInstaller collected only for a file the
+    spec then excluded (GTK3, for the GTK theme plugin) is not needed, so not depended on."""
+    elves = _elf_files(bundle)
+    needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", _readelf("-d", elves)))
+    carried = {p.name for p in bundle.rglob("*.so*")}
+    system = _system_library_paths()
+    unresolved = sorted(n for n in needed - carried if n not in system)
+    if unresolved:
+        print(f"warning: no system library for {unresolved}", file=sys.stderr)
+    queries = {alias for name in needed - carried if name in system
+               for alias in (system[name], str(Path(system[name]).resolve()))}
     queries |= {q.replace("/usr/lib/", "/lib/", 1) for q in queries} | {q.replace("/lib/", "/usr/lib/", 1) for q in queries}
-    listing = subprocess.run(["dpkg-query", "-S", *sorted(queries)], capture_output=True, text=True).stdout
+    listing = subprocess.run(["dpkg-query", "-S", *sorted(queries)], capture_output=True, text=True).stdout if queries else ""
     packages = {owner.split(":")[0] for line in listing.splitlines() if ": " in line
                 for owner in line.split(": ", 1)[0].split(", ")}
     packages.discard("libc6")
+    packages.update(LOADED_AT_RUN_TIME)
     return ", ".join([f"libc6 (>= {glibc_floor(bundle)})", *sorted(packages)])
+
+
+def audit(out: Path) -> int:
+    """pip-audit (PyPI's vulnerability data) over the pinned runtime closure; prints what it could check.
+
+    Exit status 1 when a vulnerability is known, 3 when some pins could not be looked up at all (an
+    unreachable vulnerability service must not read as "no known vulnerabilities"), else 0.
+    """
+    pins = out.with_suffix(".requirements.txt")
+    write_requirements(pins)
+    subprocess.run([str(BIN / "pip-audit"), "-r", str(pins), "--no-deps", "--disable-pip", "--progress-spinner", "off",
+                    "--format", "json", "-o", str(out)], capture_output=True, text=True)
+    report = json.loads(out.read_text(encoding="utf-8"))
+    skipped = [d for d in report["dependencies"] if "skip_reason" in d]
+    vulnerable = [d for d in report["dependencies"] if d.get("vulns")]
+    audited = len(report["dependencies"]) - len(skipped)
+    print(f"pip-audit: {len(report['dependencies'])} pinned distributions, {audited} audited, "
+          f"{len(skipped)} not audited, {sum(len(d['vulns']) for d in vulnerable)} known vulnerabilities")
+    for dependency in vulnerable:
+        print(f"  {dependency['name']} {dependency['version']}: {', '.join(v['id'] for v in dependency['vulns'])}")
+    if skipped:
+        print(f"  not audited, e.g. {skipped[0]['name']}: {skipped[0]['skip_reason']}")
+    return 1 if vulnerable else 3 if skipped else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="packaging/inventory.py", description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("requirements", "notices", "sbom", "checksums", "glibc-floor", "debian-depends"))
+    parser.add_argument("what", choices=("requirements", "notices", "sbom", "checksums", "glibc-floor", "debian-depends", "audit"))
     parser.add_argument("paths", nargs="+", type=Path)
     args = parser.parse_args(argv)
     if args.what == "checksums":
         write_checksums(args.paths)
+    elif args.what == "audit":
+        return audit(args.paths[0])
     elif args.what == "glibc-floor":
         print(glibc_floor(args.paths[0]))
     elif args.what == "debian-depends":
-        print(debian_depends(args.paths[0], args.paths[1]))
+        print(debian_depends(args.paths[0]))
     else:
         {"requirements": write_requirements, "notices": write_notices, "sbom": write_sbom}[args.what](args.paths[0])
     return 0
