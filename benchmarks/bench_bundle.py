@@ -81,7 +81,7 @@ def _time_to_window(env: dict[str, str], timeout_s: float = 120.0) -> tuple[floa
                 raise RuntimeError(f"{EXECUTABLE} exited with {proc.returncode} before its window showed")
             if shown is None and _visible_window(env, "^ECG Studio"):
                 shown = time.perf_counter() - start
-            if shown is not None and _visible_window(env, f"^ECG Studio . {SAMPLE.name}$"):
+            if shown is not None and _visible_window(env, f"{SAMPLE.name}$"):
                 return shown, time.perf_counter() - start
             time.sleep(0.02)
         raise RuntimeError(f"{EXECUTABLE} showed no window in {timeout_s:.0f} s")
