@@ -48,7 +48,9 @@ def test_the_engine_cache_honours_xdg_cache_home_and_ecgstudio_cache_wins(xdg, m
 
 
 def test_the_engine_entry_points_torch_compiler_cache_into_the_cache_folder(xdg, capsys):
-    assert engine_main(["--version"]) == 0
+    with pytest.raises(SystemExit) as done:
+        engine_main(["--version"])
+    assert done.value.code == 0
     assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == str(xdg / "cache" / "ecgstudio" / "torchinductor")
 
 
