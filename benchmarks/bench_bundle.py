@@ -105,7 +105,11 @@ def bundle_start() -> list[Row]:
     xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(1.0)
+        for _ in range(200):  # Qt aborts when the display is not there yet; Xvfb takes a while on a loaded machine
+            if subprocess.run(["xdotool", "getdisplaygeometry"], env={"DISPLAY": display},
+                              capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
         with tempfile.TemporaryDirectory() as home:
             env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DISPLAY": display, "HOME": home,
                    "XDG_CONFIG_HOME": f"{home}/.config", "XDG_DATA_HOME": f"{home}/.local/share",
