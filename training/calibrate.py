@@ -32,10 +32,8 @@ from training.calibration import (ECE_BINS, Calibration, calibration_scores, ece
                                   reliability_bins)
 from training.checkpoint import ModelCard
 from training.data.datasets import DatasetIndex
-from training.intervals import bootstrap_indices, clopper_pearson
-
-#: uncertainty shown beside a probability when its validation bin's exact interval is wider than this
-WIDE_INTERVAL = 0.3
+from training.intervals import bootstrap_indices
+from training.probability import describe
 
 
 def assess(targets: np.ndarray, raw: np.ndarray, calibrated: np.ndarray, classes: Sequence[str], what: str,
@@ -73,20 +71,6 @@ def validation_bins(targets: np.ndarray, calibrated: np.ndarray, classes: Sequen
     return out
 
 
-def probability_evidence(calibration: dict[str, Any] | None, cls: str, probability: float) -> tuple[float, float, int] | None:
-    """What a calibrated ``probability`` rests on: the exact 95 % interval of the share of positives
-    among validation records in its bin, and how many records that bin had. ``None`` without bins."""
-    bins = (calibration or {}).get("bins", {}).get(cls)
-    if not bins:
-        return None
-    b = min(int(probability * ECE_BINS), ECE_BINS - 1)
-    n, k = int(bins["records"][b]), int(bins["positives"][b])
-    if n == 0:
-        return 0.0, 1.0, 0
-    interval = clopper_pearson(k, n)
-    return interval.low, interval.high, n
-
-
 def fit_card_calibration(card: ModelCard, val_index: DatasetIndex, raw_val: np.ndarray, method: str) -> Calibration:
     """Fit the map on the validation split's raw scores and store it (with its assessment) in ``card``."""
     classes = card.classes
@@ -99,18 +83,6 @@ def fit_card_calibration(card: ModelCard, val_index: DatasetIndex, raw_val: np.n
                         "assessment": {"val": assess(val_index.targets, raw_val, val_probs, classes,
                                                      f"{val_index.name} validation split (fitted here)")}}
     return calibration
-
-
-def describe(calibration: dict[str, Any] | None) -> str:
-    """One sentence for the app and the CLI: what a probability of this model means."""
-    if not calibration:
-        return ("uncalibrated scores: the network's outputs, not probabilities (this model has no calibration; "
-                "run 'python -m training calibrate')")
-    fitted = calibration.get("fitted_on", {})
-    method = {"platt": "Platt scaling", "temperature": "temperature scaling"}.get(calibration.get("method"), "?")
-    return (f"probabilities calibrated per class ({method}) on {fitted.get('records', '?')} records of "
-            f"{fitted.get('data', '?')} ({fitted.get('split', '?')} split); on other populations they may "
-            "be off (see the model card)")
 
 
 # ---------------------------------------------------------------------------------------------- plots

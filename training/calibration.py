@@ -36,9 +36,9 @@ from scipy.special import expit
 
 from training.errors import ConfigError
 from training.intervals import Interval, percentile_interval, resample_weights
+from training.probability import ECE_BINS
 
 METHODS = ("platt", "temperature")
-ECE_BINS = 10
 _EPS = 1e-6
 
 

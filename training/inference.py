@@ -33,7 +33,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from training.calibrate import WIDE_INTERVAL, describe, probability_evidence
+from training.probability import WIDE_INTERVAL, describe, probability_evidence
 from training.calibration import Calibration
 from training.checkpoint import ModelCard, load_model
 from training.data.readers import read_record

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushB
                                QWidget)
 
 from ecgstudio.models.library import ModelEntry
-from training.calibrate import describe
+from training.probability import describe
 from training.checkpoint import ModelCard
 if TYPE_CHECKING:
     from training.inference import Prediction
