@@ -50,6 +50,10 @@ def test_a_malformed_calibration_section_is_refused_on_load(tmp_path):
     (tmp_path / "m.json").write_text(json.dumps(card))
     with pytest.raises(ModelFileError, match="calibration.*MI|calibration.*classes"):
         Predictor.from_path(tmp_path / "m", "cpu")
+    card["calibration"]["parameters"]["MI"] = {"slope": -1.0, "intercept": 0.0}  # a decreasing map: refused
+    (tmp_path / "m.json").write_text(json.dumps(card))
+    with pytest.raises(ModelFileError, match="calibration.parameters.MI.slope"):
+        Predictor.from_path(tmp_path / "m", "cpu")
 
 
 @pytest.fixture(scope="module")
