@@ -32,10 +32,16 @@ test: $(STAMP)
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks
 
-## model: retrain the bundled model (CPU, deterministic, a few minutes) and regenerate resources/models/README.md
+## model: retrain the bundled model (CPU, 1 thread, deterministic, about 5 min), calibrate it on fold 9, assess
+## it on CPSC2018 and LUDB, redraw docs/reliability_bundled.png, rewrite the calibration section of
+## docs/RESULTS.md and regenerate resources/models/README.md
+BUNDLED_RUN := runs/bundled/ptbxl_superclass_resnet1d18/ptbxl_superclass_resnet1d18
 model: $(STAMP)
 	nice $(BIN)/python -m training fit --config configs/bundled_ptbxl_superclass.toml
-	$(BIN)/python tools/bundle_model.py runs/bundled/ptbxl_superclass_resnet1d18/ptbxl_superclass_resnet1d18
+	nice $(BIN)/python -m training calibrate --threads 1 --device cpu --model $(BUNDLED_RUN) \
+	  --external cpsc2018=../shared/data/cpsc2018 --external ludb=../shared/data/ludb \
+	  --plot docs/reliability_bundled.png --results docs/RESULTS.md
+	$(BIN)/python tools/bundle_model.py $(BUNDLED_RUN)
 
 ## results: retrain the models of docs/RESULTS.md on the PTB-XL slice and rewrite it (about 20 min on 2 cores)
 results: $(STAMP)

@@ -21,6 +21,7 @@ from training.data.record import STANDARD_LEADS
 from training.fit.data import load_index
 from training.progress import Callback, ignore
 from experiments.results import CONFIG_DIR, DEFAULT_DATA, Runs, add_table_arguments, table_lines, write_section
+from training.docsections import seeds_note
 
 #: The lead sets of the PhysioNet/CinC Challenge 2021 (paper 003, "Results").
 LEAD_SUBSETS: dict[int, tuple[str, ...]] = {
@@ -74,6 +75,7 @@ def _markdown(config, table: list[Runs], total: float, quick: bool) -> str:
         "(0.548) and 6 limb leads (0.528) no better than 4 or 3 leads with V2 (0.533): the augmented limb "
         "leads are linear combinations of I and II and add no information.",
         "- With 64 test records, differences within the seed spread are not evidence either way.",
+        seeds_note(len(table[0].test)),
         "",
     ])
 

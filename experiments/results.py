@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import platform
-import re
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -22,6 +21,7 @@ import torch
 from experiments.baseline import fit_baseline
 from training.atomic import atomic_write
 from training.config import load_config
+from training.docsections import sections, seeds_note, write_section  # noqa: F401  (write_section: transfer, leads)
 from training.fit import fit
 from training.fit.data import build_pipeline, load_index
 from training.progress import Callback, ignore
@@ -70,9 +70,16 @@ class Runs:
     def values(self, split: str, metric: str) -> np.ndarray:
         return np.array([s.summary[metric] for s in getattr(self, split)], dtype=float)
 
+    def interval(self, split: str, metric: str) -> str:
+        """`` [low-high]``: the seeds' 95 % bootstrap bounds, averaged (empty when the scores have none)."""
+        bounds = [s.intervals[metric] for s in getattr(self, split) if metric in s.intervals]
+        if not bounds or any(b["low"] is None for b in bounds):
+            return ""
+        return f" [{np.mean([b['low'] for b in bounds]):.2f}-{np.mean([b['high'] for b in bounds]):.2f}]"
+
     def row(self) -> str:
         cells = [_mean_sd(self.values("val", "auroc_macro"))]
-        cells += [_mean_sd(self.values("test", c)) for c in COLUMNS]
+        cells += [_mean_sd(self.values("test", c)) + self.interval("test", c) for c in COLUMNS]
         return f"| {self.name} | {self.detail} | " + " | ".join(cells) + f" | {np.mean(self.seconds) / 60:.1f} |"
 
 
@@ -96,27 +103,6 @@ def add_table_arguments(parser, dataset: str, folder: str, runs: str, seeds: int
                         help=f"{quick_epochs} epoch(s), 1 seed (a smoke test of the pipeline)")
 
 
-def _section_marks(name: str) -> tuple[str, str]:
-    return f"<!-- section:{name} (generated; replaced on rerun) -->", f"<!-- /section:{name} -->"
-
-
-def _sections(text: str) -> str:
-    """Every delimited section of ``text``, in order (kept when the main table is regenerated)."""
-    return "".join(f"\n{m.group(0)}\n" for m in re.finditer(r"<!-- section:(\S+) .*?<!-- /section:\1 -->", text, re.S))
-
-
-def write_section(out: str | Path, name: str, text: str) -> Path:
-    """Put ``text`` between the ``name`` section's markers in ``out``: replaced if present, else appended."""
-    out = Path(out)
-    begin, end = _section_marks(name)
-    block = f"{begin}\n{text.strip()}\n{end}"
-    old = out.read_text(encoding="utf-8") if out.is_file() else ""
-    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
-    new = pattern.sub(lambda _: block, old) if pattern.search(old) else f"{old.rstrip()}\n\n{block}\n".lstrip()
-    atomic_write({out: new.encode("utf-8")})
-    return out
-
-
 def _mean_sd(values: np.ndarray) -> str:
     values = values[~np.isnan(values)]
     if not len(values):
@@ -138,7 +124,8 @@ def run_results(out: str | Path, data: str | Path | None = None, runs: str | Pat
         if quick:
             config.train.epochs = 1
         options = ", ".join(f"{k}={v}" for k, v in config.model.options.items())
-        runs_of_arch = Runs(arch, f"{options}; {config.loss.name}; best epochs ")
+        augment = ", ".join(f"{a['name']} p={a['p']}" for a in config.augment) or "no augmentation"
+        runs_of_arch = Runs(arch, f"{options}; {config.loss.name}; {augment}; best epochs ")
         best_epochs = []
         for result in runs_of_arch.fit_seeds(config, seed_list, runs, emit):
             best_epochs.append(str(result.card.metrics["best_epoch"]))
@@ -155,7 +142,7 @@ def run_results(out: str | Path, data: str | Path | None = None, runs: str | Pat
                       [baseline.val], [baseline.test], [baseline.seconds]))
     text = _markdown(config, table, sorted(notes), time.perf_counter() - started, len(seed_list), quick)
     out = Path(out)
-    kept = _sections(out.read_text(encoding="utf-8")) if out.is_file() else ""
+    kept = sections(out.read_text(encoding="utf-8")) if out.is_file() else ""
     atomic_write({out: (text + kept).encode("utf-8")})
     return out
 
@@ -189,10 +176,13 @@ def _markdown(config, table: list[Runs], notes: list[str], total: float, n_seeds
         f"band-pass 1-45 Hz, z-score; folds 1-8 train ({counts['train']} records), fold 9 validation "
         f"({counts['val']}), fold 10 test ({counts['test']}). Data fingerprint `{index.fingerprint()[:16]}`.",
         "",
-        "Protocol: each model trains on folds 1-8 (random 8 s crops, noise and baseline-wander augmentation); the "
-        "epoch with the best fold-9 macro AUROC is kept, per-class F1-optimal thresholds are chosen on fold 9, "
-        "and fold 10 is scored once with them. Configs: `configs/ptbxl_<model>.toml`. Deep models are trained "
-        f"with seeds 0-{n_seeds - 1}; cells are mean ± standard deviation over seeds. Metrics: macro AUROC, "
+        "Protocol: each model trains on folds 1-8 (random 8 s crops; every augmentation a row used is listed in "
+        "its settings); the epoch with the best fold-9 macro AUROC is kept, a per-class Platt calibration is "
+        "fitted on fold 9, per-class F1-optimal thresholds are chosen on the calibrated fold-9 probabilities, "
+        "and fold 10 is scored once with them, through the app's Predictor (its windowing). Configs: "
+        "`configs/ptbxl_<model>.toml`. Deep models are trained "
+        f"with seeds 0-{n_seeds - 1}; cells are mean ± standard deviation over seeds, and test cells add "
+        "[the 95 % record-level bootstrap interval, bounds averaged over seeds]. Metrics: macro AUROC, "
         "macro F1 at the fold-9 thresholds, AUPRC (mean average precision over classes), G-mean (mean over "
         "classes of sqrt(sensitivity x specificity)), label-wise accuracy. Wall time is per training run.",
         "",
@@ -219,8 +209,11 @@ def _markdown(config, table: list[Runs], notes: list[str], total: float, n_seeds
         "- Model widths are reduced (see settings) to fit a 20-minute budget on 2 idle CPU cores (the total above "
         "also counts time the cores spent on other jobs); the papers used full widths and GPUs, and tuned with "
         "Optuna over 100 trials. Nothing here was tuned on fold 10.",
-        "- Training is deterministic on the CPU: rerunning the command reproduces every number above (wall "
-        "times aside).",
+        f"- Training is deterministic on the CPU at a fixed thread count ({torch.get_num_threads()} here; each "
+        "card's `environment` records it): rerunning the command with the same thread count, library versions "
+        "and CPU family reproduces every number above (wall times aside); another thread count or CPU gives "
+        "other numbers within the seed spread.",
+        seeds_note(n_seeds),
         "- The per-lead statistics baseline is strong on this slice (amplitude statistics carry hypertrophy's "
         "voltage criteria); the per-class table shows where the deep models gain.",
         "- The challenge score is not reported: PTB-XL superclasses have no PhysioNet/CinC challenge weights.",

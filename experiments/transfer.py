@@ -2,7 +2,7 @@
 
 The parent is the bundled PTB-XL superclass model (``resources/models/ptbxl_superclass_resnet1d18``:
 ResNet1d-18 width 32, 100 Hz, 10 s, 12 leads), whose input contract the CPSC2018 records can meet
-(resampled from 500 Hz, 10 s crops). Three variants train on the same seeded patient-wise split of the
+(resampled from 500 Hz, 10 s crops). Three variants train on the same seeded record-wise split (no patient ids) of the
 CPSC2018 folder, with the same recipe (``configs/finetune_cpsc2018_{head,full}.toml``):
 
 * head-only fine-tuning (frozen PTB-XL backbone, new 9-class head);
@@ -29,6 +29,7 @@ from training.config import RunConfig, load_config
 from training.fit.data import load_index
 from training.progress import Callback, ignore
 from experiments.results import CONFIG_DIR, DEFAULT_DATA, REPO, Runs, add_table_arguments, table_lines, write_section
+from training.docsections import seeds_note
 
 CPSC_DATA = DEFAULT_DATA.parent / "cpsc2018"
 
@@ -46,7 +47,7 @@ def variants(data: Path) -> list[tuple[str, RunConfig]]:
 
 
 def run_transfer(out: str | Path, data: str | Path | None = None, runs: str | Path = "runs/transfer",
-                 emit: Callback = ignore, seeds: int = 2, quick: bool = False) -> Path:
+                 emit: Callback = ignore, seeds: int = 3, quick: bool = False) -> Path:
     """Train each variant once per seed and write the table to ``out``'s ``transfer`` section."""
     data_path = Path(data) if data else CPSC_DATA
     started = time.perf_counter()
@@ -78,7 +79,9 @@ def _markdown(config: RunConfig, table: list[Runs], epochs: list[list[int]], tot
         + (" — **quick mode: 2 epochs, 1 seed; these numbers are not results**" if quick else "") + ".",
         "",
         f"Data: `{index.name}`, {len(index)} records, 9 classes ({', '.join(index.label_set.classes)}), resampled "
-        f"to 100 Hz, 10 s windows, 12 leads; seeded patient-wise split (seed {config.data.split_seed}): "
+        f"to 100 Hz, 10 s windows, 12 leads; seeded {index.split_unit}-wise split (seed {config.data.split_seed}"
+        + ("; CPSC2018 has no patient ids, so a patient's records may sit in two splits" if index.split_unit == "record"
+           else "") + "): "
         f"{counts['train']} train, {counts['val']} validation, {counts['test']} test records (test positives per "
         f"class: {', '.join(map(str, positives))}). Data fingerprint `{index.fingerprint()[:16]}`.",
         "",
@@ -95,6 +98,7 @@ def _markdown(config: RunConfig, table: list[Runs], epochs: list[list[int]], tot
         "",
         f"- With {counts['test']} test records (1-5 positives per class) one record moves a class's AUROC by "
         "many points: differences within the seed spread are not evidence either way.",
+        seeds_note(n_seeds),
         "- Paper 002 (PTB-XL to the full CPSC2018, 100 epochs) found that training from scratch caught up with "
         "fine-tuning's F1 only after about 30-35 epochs, and that fine-tuning did not consistently score higher.",
         "",
@@ -109,5 +113,5 @@ def cmd_transfer(args: argparse.Namespace, emit: Callback) -> int:
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("transfer", parents=[common], help="fine-tune vs from scratch on CPSC2018 (RESULTS.md)")
-    add_table_arguments(p, "CPSC2018", "cpsc2018", "runs/transfer", seeds=2, quick_epochs=2)
+    add_table_arguments(p, "CPSC2018", "cpsc2018", "runs/transfer", seeds=3, quick_epochs=2)
     p.set_defaults(run=cmd_transfer)

@@ -23,8 +23,8 @@ def _one(name: str, **options):
 
 
 def test_every_step_keeps_shape_and_dtype_is_seeded_and_p0_is_identity(x):
-    assert set(AUGMENTATIONS) == {"flip", "random_drop", "lead_drop", "square_pulse", "sine_sum",
-                                  "gaussian_noise", "baseline_wander"}
+    assert set(AUGMENTATIONS) == {"polarity_inversion", "time_reversal", "random_drop", "lead_drop", "square_pulse",
+                                  "sine_sum", "gaussian_noise", "baseline_wander"}
     for name in AUGMENTATIONS:
         step = _one(name, strength=0.3)
         a, b = step(x, np.random.default_rng(5)), step(x, np.random.default_rng(5))
@@ -38,7 +38,7 @@ def test_every_step_keeps_shape_and_dtype_is_seeded_and_p0_is_identity(x):
 def test_steps_do_what_they_say(x):
     rng = np.random.default_rng(0)
     sigma = x.std()
-    assert np.array_equal(_one("flip")(x, rng), -x)
+    assert np.array_equal(_one("polarity_inversion")(x, rng), -x)
     dropped = _one("random_drop", strength=0.5)(x, rng)
     zero_columns = np.all(dropped == 0, axis=0).mean()
     assert 0.4 < zero_columns < 0.6
@@ -57,20 +57,37 @@ def test_steps_do_what_they_say(x):
 
 
 def test_probability_is_respected(x):
-    step = build_augmentations([{"name": "flip", "p": 0.3}])
+    step = build_augmentations([{"name": "polarity_inversion", "p": 0.3}])
     rng = np.random.default_rng(1)
     flipped = sum(np.array_equal(step(x, rng), -x) for _ in range(400))
     assert 80 < flipped < 160
 
 
 def test_config_as_data_round_trips_and_errors_name_the_step():
-    specs = [{"name": "flip", "p": 0.5}, {"name": "sine_sum", "p": 0.2, "strength": 0.1, "cycles": [2, 20]}]
+    specs = [{"name": "polarity_inversion", "p": 0.5}, {"name": "sine_sum", "p": 0.2, "strength": 0.1, "cycles": [2, 20]}]
     composed = build_augmentations(specs)
     assert build_augmentations(composed.to_list()) == composed
     assert composed.steps[1].cycles == (2, 20)
     with pytest.raises(ConfigError, match=r"augment\[0\]\.name"):
         build_augmentations([{"name": "twirl"}])
-    with pytest.raises(ConfigError, match=r"augment\.flip\.p"):
-        build_augmentations([{"name": "flip", "p": 2.0}])
+    with pytest.raises(ConfigError, match=r"augment\.polarity_inversion\.p"):
+        build_augmentations([{"name": "polarity_inversion", "p": 2.0}])
     with pytest.raises(ConfigError, match=r"augment\[0\]"):
-        build_augmentations([{"name": "flip", "amount": 1}])
+        build_augmentations([{"name": "polarity_inversion", "amount": 1}])
+
+
+def test_polarity_inversion_and_time_reversal_are_named_for_what_they_do(x):
+    rng = np.random.default_rng(0)
+    assert np.array_equal(_one("polarity_inversion")(x, rng), -x)
+    assert np.array_equal(_one("time_reversal")(x, rng), x[:, ::-1])
+    with pytest.raises(ConfigError, match="'flip' is now 'polarity_inversion'.*not time reversal"):
+        build_augmentations([{"name": "flip", "p": 0.2}])
+
+
+def test_shipped_configs_do_not_invert_polarity_by_default():
+    from pathlib import Path
+
+    from training.config import load_config
+    for path in sorted((Path(__file__).resolve().parent.parent / "configs").glob("*.toml")):
+        names = [step["name"] for step in load_config(path).augment]
+        assert "polarity_inversion" not in names and "time_reversal" not in names, path.name

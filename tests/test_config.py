@@ -39,7 +39,7 @@ def test_defaults_follow_the_papers_and_fill_the_window_length():
     (_with(device="gpu"), "device"),
     (_with(name="my run"), "name"),
     (_with(model={"nmae": "x"}), "model.nmae"),
-    (_with(augment=[{"name": "flip", "p": -1}]), "augment.flip.p"),
+    (_with(augment=[{"name": "polarity_inversion", "p": -1}]), "augment.polarity_inversion.p"),
     (_with(optimiser={}), "optimiser"),
 ])
 def test_every_bad_value_is_a_config_error_naming_its_key(data, key):
@@ -50,7 +50,7 @@ def test_every_bad_value_is_a_config_error_naming_its_key(data, key):
 
 def test_round_trips_keep_everything_and_leave_out_none(tmp_path):
     config = RunConfig.from_dict(_with(optim={"grad_clip": 1.0}, data={"record_fs": 500, "band": []},
-                                       model={"options": {"width": 8}}, augment=[{"name": "flip", "p": 0.5}]))
+                                       model={"options": {"width": 8}}, augment=[{"name": "polarity_inversion", "p": 0.5}]))
     for suffix in (".toml", ".json"):
         save_config(config, tmp_path / f"run{suffix}")
         assert load_config(tmp_path / f"run{suffix}") == config

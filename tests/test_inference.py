@@ -39,7 +39,11 @@ def test_long_record_uses_several_windows_and_is_deterministic(predictor: Predic
     first, second = predictor.predict(record), predictor.predict(record)
     assert first.n_windows > 1 and first.window_probs.shape == (first.n_windows, len(first.classes))
     np.testing.assert_array_equal(first.probs, second.probs)
-    np.testing.assert_allclose(first.probs, first.window_probs.mean(axis=0))
+    # the calibration map applies to the mean of the windows' raw scores (what it was fitted on)
+    raw = predictor.raw_scores(predictor.windows(predictor.preprocess(record))[0]).astype(np.float64)
+    np.testing.assert_allclose(first.probs, predictor.calibration.apply(raw.mean(axis=0)), rtol=1e-6)
+    np.testing.assert_allclose(first.window_probs, predictor.calibration.apply(raw), rtol=1e-6)
+    np.testing.assert_allclose(first.probs, predictor.record_probability(record), rtol=1e-12)
     assert first.device == "cpu" and first.window_starts_s[-1] + first.window_s == pytest.approx(record.duration)
 
 

@@ -16,7 +16,7 @@ def test_taken_names_are_refused_and_the_first_entry_kept():
         register_model("resnet1d18")(object)
     with pytest.raises(ValueError, match="loss 'focal' registered twice"):
         register_loss("focal")(object)
-    flip = AUGMENTATIONS["flip"]
-    with pytest.raises(ValueError, match="augmentation 'flip' registered twice"):
-        register_augmentation(type("Again", (), {"name": "flip"}))
-    assert (MODELS["resnet1d18"], LOSSES["focal"], AUGMENTATIONS["flip"]) == (first_model, first_loss, flip)
+    flip = AUGMENTATIONS["polarity_inversion"]
+    with pytest.raises(ValueError, match="augmentation 'polarity_inversion' registered twice"):
+        register_augmentation(type("Again", (), {"name": "polarity_inversion"}))
+    assert (MODELS["resnet1d18"], LOSSES["focal"], AUGMENTATIONS["polarity_inversion"]) == (first_model, first_loss, flip)

@@ -55,7 +55,7 @@ def test_training_lowers_the_training_loss(ptbxl_root, tmp_path):
 
 
 def test_same_seed_gives_bit_identical_weights_on_cpu(ptbxl_root, tmp_path):
-    sections = {"augment": [{"name": "flip", "p": 0.5}, {"name": "gaussian_noise", "p": 0.5, "strength": 0.1},
+    sections = {"augment": [{"name": "polarity_inversion", "p": 0.5}, {"name": "gaussian_noise", "p": 0.5, "strength": 0.1},
                             {"name": "lead_drop", "p": 0.3, "strength": 0.2}],
                 "train": {"epochs": 1, "batch_size": 64, "oversample": True, "patience": 0},
                 "schedule": {"name": "onecycle"}}

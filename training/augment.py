@@ -5,8 +5,10 @@ probability ``p``. Amplitudes are relative to the record's own standard deviatio
 so the same configuration suits any normalisation. Frequencies are in cycles per window, which keeps a
 step independent of the sampling rate. The random crop is done by the dataset, before these steps.
 
-Sources: flip, random drop, lead drop, square pulse and sine sum (paper 000, after its ref. 17); noise and
-baseline wander (paper 003, eqs. 3-4; eq. 4 prints ``y_i / n`` where the sample index ``i / n`` is meant).
+Sources: polarity inversion ("flip" in paper 000), random drop, lead drop, square pulse and sine sum
+(paper 000, after its ref. 17); noise and baseline wander (paper 003, eqs. 3-4; eq. 4 prints ``y_i / n``
+where the sample index ``i / n`` is meant); time reversal for completeness. Polarity inversion and time
+reversal change what an ECG shows (T-wave inversion, Q waves, P after QRS): they are not label-preserving.
 """
 
 from __future__ import annotations
@@ -68,13 +70,32 @@ def _window_time(x: np.ndarray) -> np.ndarray:
 
 @register_augmentation
 @dataclass(frozen=True)
-class Flip(Augmentation):
-    """Invert the polarity of every lead (a reversed electrode pair); ``strength`` is unused."""
+class PolarityInversion(Augmentation):
+    """Multiply every lead by -1 (amplitude sign flip; ``strength`` is unused).
 
-    name: ClassVar[str] = "flip"
+    Not label-preserving for ECG diagnoses: it turns upright T waves into inverted ones (an ST/T
+    change) and R waves into Q waves (an infarction sign). Off in the shipped configs unless an
+    ablation shows it does not hurt (docs/RESULTS.md).
+    """
+
+    name: ClassVar[str] = "polarity_inversion"
 
     def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return -x
+
+
+@register_augmentation
+@dataclass(frozen=True)
+class TimeReversal(Augmentation):
+    """Play the window backwards (``x[..., ::-1]``; ``strength`` is unused).
+
+    Not label-preserving either: P waves come after the QRS and the T wave before it.
+    """
+
+    name: ClassVar[str] = "time_reversal"
+
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return np.ascontiguousarray(x[..., ::-1])
 
 
 @register_augmentation
@@ -163,6 +184,11 @@ class BaselineWander(Augmentation):
         return (x + rng.uniform(-1, 1) * self.strength * _sigma(x) * wave).astype(np.float32)
 
 
+#: names that no longer exist, with what to write instead (a silent alias would hide what the step does)
+RENAMED = {"flip": "'flip' is now 'polarity_inversion' (it multiplies every lead by -1; it is not time reversal, "
+                   "which is 'time_reversal'); neither preserves ST/T or Q-wave labels"}
+
+
 @dataclass(frozen=True)
 class Compose:
     """Steps applied in order; the callable a dataset takes as ``transform``."""
@@ -179,11 +205,13 @@ class Compose:
 
 
 def build_augmentations(specs: list[dict]) -> Compose:
-    """``[{"name": "flip", "p": 0.5}, ...]`` -> :class:`Compose`; bad names or options raise :class:`ConfigError`."""
+    """``[{"name": "gaussian_noise", "p": 0.5}, ...]`` -> :class:`Compose`; bad names or options raise :class:`ConfigError`."""
     steps = []
     for i, spec in enumerate(specs):
         spec = dict(spec)
         name = spec.pop("name", None)
+        if name in RENAMED:
+            raise ConfigError(f"augment[{i}].name", RENAMED[name])
         if name not in AUGMENTATIONS:
             known = ", ".join(augmentation_names())
             raise ConfigError(f"augment[{i}].name", f"unknown augmentation {name!r}; known: {known}")

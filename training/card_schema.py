@@ -83,17 +83,35 @@ class ClassCalibration(_Section):
     fitted_on: StrictStr | None = None
 
 
-class Calibration(_Section):
-    """Per-class calibration and the data it was fitted on (validation data only)."""
+class PlattParameters(_Section):
+    """One class's map ``σ(slope · logit(s) + intercept)`` (:mod:`training.calibration`)."""
 
+    slope: StrictFloat = Field(gt=0, le=1e3)
+    intercept: StrictFloat = Field(ge=-50, le=50)
+
+
+class Calibration(_Section):
+    """Per-class calibration and the data it was fitted on (validation data only).
+
+    :mod:`training.calibrate` writes ``method`` (``platt`` or ``temperature``), ``parameters`` per class,
+    ``fitted_on``, ``bins`` (validation evidence per probability tenth) and ``assessment`` (ECE and
+    Brier per source, each an interval).
+    """
+
+    method: Literal["platt", "temperature"] | None = None
     fitted_on: StrictStr | dict[StrictStr, Any] | None = None
     classes: dict[StrictStr, ClassCalibration] = Field(default_factory=dict)
+    parameters: dict[StrictStr, PlattParameters] = Field(default_factory=dict, max_length=MAX_CLASSES)
+    bins: dict[StrictStr, dict[StrictStr, list[StrictInt]]] = Field(default_factory=dict, max_length=MAX_CLASSES)
+    assessment: dict[StrictStr, dict[StrictStr, Any]] = Field(default_factory=dict)
 
 
 class Environment(_Section):
     """Where the model was trained: enough to reproduce or explain a difference."""
 
     torch_threads: StrictInt | None = Field(default=None, ge=1, le=4096)
+    deterministic: StrictBool | None = None
+    device: StrictStr | None = None
     libraries: dict[StrictStr, StrictStr] = Field(default_factory=dict)
     hardware: StrictStr | dict[StrictStr, Scalar | None] | None = None
 

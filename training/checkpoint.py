@@ -146,6 +146,10 @@ class ModelCard:
     parent: str | None = None
     #: fine-tuned models: parent path and weights hash, mode, backbone scale (:mod:`training.fit.finetune`)
     finetune: dict[str, Any] | None = None
+    #: optional: per-class calibration map, what it was fitted on and how well it does (:mod:`training.calibrate`)
+    calibration: dict[str, Any] | None = None
+    #: optional: threads, library versions and hardware of the training run (:func:`run_environment`)
+    environment: dict[str, Any] | None = None
     weights_sha256: str = ""
     #: the weights file beside the card (``None``: ``<name>.safetensors``, cards older than atomic replacement)
     weights_file: str | None = None

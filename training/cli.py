@@ -94,6 +94,8 @@ def cmd_fit(args: argparse.Namespace, emit: Callback) -> int:
         config.device = args.device
     if args.output:
         config.output = args.output
+    if args.threads:
+        config.threads = args.threads  # pinned by seed_everything and recorded in the card
     config.validate()
     cancel = CancelToken()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -108,7 +110,7 @@ def cmd_fit(args: argparse.Namespace, emit: Callback) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace, emit: Callback) -> int:
-    from training.fit import evaluate_model
+    from training.evaluate import evaluate_model
 
     scores, card = evaluate_model(args.model, args.split, args.data, args.device or "auto")
     if args.progress == "jsonl":
@@ -123,17 +125,25 @@ def cmd_predict(args: argparse.Namespace, emit: Callback) -> int:
     from training.inference import Predictor
 
     pred = Predictor.from_path(args.model, args.device or "auto").predict_path(args.record)
-    rows = [{"cls": c, "display": d, "probability": float(p), "threshold": float(t), "positive": bool(f)}
-            for c, d, p, t, f in zip(pred.classes, pred.display, pred.probs, pred.thresholds, pred.positive)]
+    rows = [{"cls": c, "display": d, "probability": float(p), "threshold": float(t), "positive": bool(f),
+             "uncertain": pred.uncertain(i)}
+            for i, (c, d, p, t, f) in enumerate(zip(pred.classes, pred.display, pred.probs, pred.thresholds,
+                                                    pred.positive))]
+    caution_rows = [{"code": c.code, "message": c.message} for c in pred.cautions]
     if args.progress == "jsonl":
         emit(Event("done", {"record": str(args.record), "predictions": rows, "n_windows": pred.n_windows,
-                            "device": pred.device}))
+                            "device": pred.device, "meaning": pred.meaning, "cautions": caution_rows}))
         return 0
+    for c in pred.cautions:
+        print(f"CAUTION ({c.code}): {c.message}")
     width = max(len(r["cls"]) for r in rows)
     for r in rows:
         flag = "POSITIVE" if r["positive"] else ""
-        print(f"{r['cls']:{width}s}  {r['probability']:.4f}  (threshold {r['threshold']:.3f})  {flag:8s}  {r['display']}")
-    print(f"({pred.n_windows} window(s), mean probability; {pred.device})")
+        spread = (f"  (uncertain: {r['uncertain'][0]:.2f}-{r['uncertain'][1]:.2f} of validation records "
+                  "near this probability had it)") if r["uncertain"] else ""
+        print(f"{r['cls']:{width}s}  {r['probability']:.4f}  (threshold {r['threshold']:.3f})  {flag:8s}  "
+              f"{r['display']}{spread}")
+    print(f"({pred.n_windows} window(s); {pred.meaning}; {pred.device})")
     return 0
 
 
@@ -179,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_convert(sub, common)
     from training.measure.cli import register as register_measure
     register_measure(sub, common)
+    from training.calibrate import register as register_calibrate
+    register_calibrate(sub, common)
     add_clinical_commands(sub, common)
     return parser
 

@@ -200,6 +200,12 @@ class RunConfig:
     seed: int = 0
     device: str = "auto"
     deterministic: bool = True
+    #: PyTorch CPU threads, pinned by ``seed_everything`` and recorded in the card (None: PyTorch's default)
+    threads: int | None = None
+    #: per-class calibration fitted on the validation split: ``platt``, ``temperature`` or ``none``
+    calibration: str = "platt"
+    #: score the test split after training; off for HPO trials (only the chosen model is tested)
+    score_test: bool = True
     output: str = "runs"
 
     def validate(self) -> "RunConfig":
@@ -210,6 +216,9 @@ class RunConfig:
         if self.finetune is not None:
             self.finetune.validate()
         build_augmentations(self.augment)
+        _choice("calibration", self.calibration, ("none", "platt", "temperature"))
+        if self.threads is not None and self.threads < 1:
+            raise ConfigError("threads", f"must be >= 1, got {self.threads}")
         if not _DEVICE.match(self.device):
             raise ConfigError("device", f"use 'auto', 'cpu', 'mps' or 'cuda[:N]', got {self.device!r}")
         return self

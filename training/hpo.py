@@ -2,7 +2,8 @@
 
 Each trial is a normal :func:`training.fit.fit` run of the base config with some values replaced. The
 objective is the trial's best *validation* value of ``train.monitor`` (the epoch early stopping keeps);
-the test split never feeds a choice. Each epoch's validation value is reported to the pruner
+the test split is never scored in a trial (``score_test`` is off: only the model fitted from the exported
+best config is tested, once). Each epoch's validation value is reported to the pruner
 (``MedianPruner``), which stops trials that fall behind the median of earlier ones at the same epoch.
 
 The search space is data: :data:`COMMON_SPACE` (learning rate, weight decay, batch size, normalisation)
@@ -180,6 +181,7 @@ def run_study(base: RunConfig, trials: int, storage: str | None = None, study_na
         params = suggest(trial, space)
         config = apply_params(base, params)
         config.name, config.output = f"trial{trial.number:04d}", str(runs)
+        config.score_test = False  # a trial never sees the test split; the chosen config is fitted and tested once
         best: list[float] = []
 
         def on_event(event: Event) -> None:

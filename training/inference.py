@@ -7,10 +7,15 @@ replayed on the whole record, then the model sees fixed windows of ``card.input_
   window, zero-padded at the end - the same :func:`fit_length` evaluation uses, so on records of the
   training length the app reproduces the card's metrics;
 * a longer record is covered by windows overlapping by half (the last one ends at the record's end) and
-  the record's probability is the **mean of the window probabilities**. The mean is the aggregation of
+  the record's score is the **mean of the window scores**. The mean is the aggregation of
   the PTB-XL benchmark (Strodthoff et al., 2021); the maximum would call more positives the longer the
   record, because each extra window is another chance of a false alarm, while thresholds were chosen on
   records of one window.
+
+When the card has a ``calibration`` section (:mod:`training.calibration`, fitted on the validation
+split) the record's mean score goes through it, and what every caller gets - the app's bars, ``predict``,
+``evaluate``, the cohort comparison, LIME - is a calibrated probability, compared with thresholds
+chosen on calibrated validation probabilities.
 
 A record that cannot meet the model's contract (missing leads, too short, sampled below the model's
 rate) raises :class:`ContractError` with a sentence a clinician can act on; nothing is guessed. A record
@@ -23,16 +28,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import torch
 
+from training.probability import WIDE_INTERVAL, describe, probability_evidence
+from training.calibration import Calibration
 from training.checkpoint import ModelCard, load_model
 from training.data.readers import read_record
 from training.data.record import Record
-from training.errors import RecordError
+from training.errors import ConfigError, ModelFileError, RecordError
 from training.fit.device import select_device
 from training.signal.quality import check_signal
+from training.ood import Caution, cautions
 from training.signal.windows import fit_length, window_starts
 
 #: shortest usable record, as a fraction of the model's input window (the rest is zero padding)
@@ -61,11 +70,25 @@ class Prediction:
     window_probs: np.ndarray
     window_starts_s: tuple[float, ...] = ()
     window_s: float = 0.0
+    #: what a probability means for this model (calibrated on which data, or not at all)
+    meaning: str = ""
+    #: per class, the exact 95 % interval of the share of positives among validation records given
+    #: a probability in the same bin, and how many there were (None: no calibration bins in the card)
+    evidence: tuple[tuple[float, float, int] | None, ...] = ()
+    #: reasons to distrust this prediction (:mod:`training.ood`): shown beside it, never hidden
+    cautions: tuple[Caution, ...] = ()
 
     @property
     def labels(self) -> list[str]:
         """Display names of the positive classes."""
         return [d for d, flag in zip(self.display, self.positive) if flag]
+
+    def uncertain(self, index: int) -> tuple[float, float] | None:
+        """The evidence interval of class ``index`` when it is wide (:data:`WIDE_INTERVAL`), else None."""
+        if index >= len(self.evidence) or self.evidence[index] is None:
+            return None
+        low, high, _ = self.evidence[index]
+        return (low, high) if high - low > WIDE_INTERVAL else None
 
 
 class Predictor:
@@ -81,6 +104,12 @@ class Predictor:
         self.classes: tuple[str, ...] = tuple(labels.classes)
         self.display: tuple[str, ...] = tuple(labels.display)
         self.thresholds = card.threshold_array
+        self.calibration: Calibration | None = None
+        if card.calibration and not card.single_label:
+            try:
+                self.calibration = Calibration.from_dict(card.calibration, self.classes)
+            except ConfigError as exc:
+                raise ModelFileError(path or Path("model card"), f"calibration section: {exc}") from None
 
     @classmethod
     def from_path(cls, model_path: str | Path, device: str = "auto") -> "Predictor":
@@ -137,7 +166,17 @@ class Predictor:
 
     # ------------------------------------------------------------------ inference
     def predict_batch(self, x: np.ndarray) -> np.ndarray:
-        """Probabilities ``[N, C]`` of inputs already preprocessed and windowed, ``[N, leads, input_length]``."""
+        """Probabilities ``[N, C]`` of inputs already preprocessed and windowed, ``[N, leads, input_length]``.
+
+        With a calibration in the card these are calibrated probabilities (every caller - app, CLI,
+        LIME, cohort comparison, evaluation - sees the same numbers); :meth:`raw_scores` gives the
+        network's own sigmoid outputs, which is what a calibration is fitted on.
+        """
+        scores = self.raw_scores(x)
+        return self._calibrate(scores).astype(np.float32) if len(scores) else scores
+
+    def raw_scores(self, x: np.ndarray) -> np.ndarray:
+        """The network's sigmoid (or softmax) outputs ``[N, C]``, before any calibration."""
         x = np.asarray(x, dtype=np.float32)
         out = []
         with torch.inference_mode():
@@ -154,15 +193,56 @@ class Predictor:
             return probs == probs.max()
         return probs >= self.thresholds
 
+    def _calibrate(self, scores: np.ndarray) -> np.ndarray:
+        return scores if self.calibration is None else self.calibration.apply(scores)
+
+    def _raw_windows(self, record: Record) -> tuple[np.ndarray, list[int]]:
+        windows, starts = self.windows(self.preprocess(record))
+        return self.raw_scores(windows).astype(np.float64), starts
+
+    def record_probability(self, record: Record, calibrated: bool = True) -> np.ndarray:
+        """The record's probabilities ``[C]`` exactly as :meth:`predict` reports them.
+
+        The calibration map is applied to the mean of the windows' raw scores: what it was fitted on
+        (validation records' mean raw scores), so a long record is calibrated like a short one.
+        """
+        raw = self._raw_windows(record)[0].mean(axis=0)
+        return self._calibrate(raw) if calibrated else raw
+
+    def signal_probabilities(self, signals: Sequence[np.ndarray], calibrated: bool = True) -> np.ndarray:
+        """:meth:`record_probability` ``[records, C]`` of records already through the card's pipeline.
+
+        The same windows, mean and calibration as one record at a time, with the windows of many
+        records in shared batches: how evaluation and training score a split (from the dataset's cache
+        of pipeline outputs) without a second code path.
+        """
+        windows, owner = [], []
+        for i, x in enumerate(signals):
+            w, _ = self.windows(np.asarray(x, dtype=np.float32))
+            windows.append(w)
+            owner.extend([i] * len(w))
+        if not windows:
+            return np.zeros((0, len(self.classes)))
+        raw = self.raw_scores(np.concatenate(windows)).astype(np.float64)
+        owner_arr = np.asarray(owner)
+        counts = np.bincount(owner_arr, minlength=len(signals)).astype(np.float64)
+        means = np.zeros((len(signals), raw.shape[1]))
+        np.add.at(means, owner_arr, raw)
+        means /= counts[:, None]
+        return self._calibrate(means) if calibrated else means
+
     def predict(self, record: Record) -> Prediction:
-        x = self.preprocess(record)
-        windows, starts = self.windows(x)
-        window_probs = self.predict_batch(windows).astype(np.float64)
-        probs = window_probs.mean(axis=0)
+        raw, starts = self._raw_windows(record)
+        window_probs = self._calibrate(raw)
+        probs = self._calibrate(raw.mean(axis=0))
+        calibration = self.card.calibration
         return Prediction(probs=probs, classes=self.classes, display=self.display, thresholds=self.thresholds,
                           positive=self.positives(probs), device=self.device, n_windows=len(starts),
                           window_probs=window_probs, window_starts_s=tuple(s / self.fs for s in starts),
-                          window_s=self.input_length / self.fs)
+                          window_s=self.input_length / self.fs, meaning=describe(calibration),
+                          evidence=tuple(probability_evidence(calibration, c, float(p))
+                                         for c, p in zip(self.classes, probs)),
+                          cautions=tuple(cautions(record, self.card)))
 
     def predict_path(self, record_path: str | Path) -> Prediction:
         return self.predict(read_record(record_path))

@@ -18,6 +18,8 @@ import numpy as np
 from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
 
 from training.data.labels import LabelSet
+from training.intervals import (N_BOOT, Interval, bootstrap_indices, percentile_interval, resample_weights,
+                                weighted_auroc, weighted_average_precision)
 from training.thresholds import DEFAULT_THRESHOLD, apply_thresholds
 
 #: Sinus rhythm: the challenge's "inactive" reference output is this class alone.
@@ -31,21 +33,30 @@ HIGHER_IS_BETTER = frozenset({
 
 @dataclass
 class Scores:
-    """Summary metrics, per-class metrics, and notes about anything left undefined."""
+    """Summary metrics, per-class metrics, notes about anything left undefined, and optional intervals.
+
+    ``intervals`` maps a summary metric (and ``auroc:<class>``) to ``{"value", "low", "high"}``: the
+    95 % record-level bootstrap interval of :func:`score_intervals`.
+    """
 
     summary: dict[str, float]
     per_class: dict[str, dict[str, float]]
     notes: list[str] = field(default_factory=list)
+    intervals: dict[str, dict[str, float | None]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """JSON-safe: ``nan`` becomes ``None`` (JSON has no NaN)."""
-        return {"summary": _json_safe(self.summary), "per_class": _json_safe(self.per_class), "notes": list(self.notes)}
+        out = {"summary": _json_safe(self.summary), "per_class": _json_safe(self.per_class), "notes": list(self.notes)}
+        if self.intervals:
+            out["intervals"] = dict(self.intervals)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> "Scores":
         def back(d: dict) -> dict:
             return {k: (back(v) if isinstance(v, dict) else (math.nan if v is None else v)) for k, v in d.items()}
-        return cls(back(data["summary"]), back(data["per_class"]), list(data.get("notes", [])))
+        return cls(back(data["summary"]), back(data["per_class"]), list(data.get("notes", [])),
+                   dict(data.get("intervals", {})))
 
 
 def _json_safe(d: dict) -> dict:
@@ -144,7 +155,8 @@ def challenge_score(y_true: np.ndarray, y_pred: np.ndarray, label_set: LabelSet)
     number of classes that are true or predicted; the credit is weighted by ``weights.csv`` (partial
     credit for clinically close mistakes) and normalised between the "sinus rhythm only" output and a
     perfect one. Classes of ``label_set`` without a challenge weight are left out, with a note; without a
-    sinus-rhythm class the score is undefined (``nan``).
+    sinus-rhythm class the score is undefined (``nan``). Where a perfect output scores no better than
+    "sinus rhythm only" (every record is sinus rhythm alone) the score is 0.0, as in the official code.
     """
     columns = _challenge_columns(label_set)
     keep = [c for c, j in enumerate(columns) if j is not None]
@@ -162,16 +174,76 @@ def challenge_score(y_true: np.ndarray, y_pred: np.ndarray, label_set: LabelSet)
     inactive[:, keep.index(normal[0])] = True
     observed, correct, baseline = (float(np.sum(weights * _credit_matrix(labels, out)))
                                    for out in (outputs, labels, inactive))
-    value = (observed - baseline) / (correct - baseline) if correct != baseline else math.nan
     note = None
     if missing:
         note = f"challenge score over {len(keep)} classes; no challenge weight for {', '.join(missing)}"
-    if math.isnan(value):
-        note = "challenge score undefined: a perfect output scores the same as 'sinus rhythm only' on this split"
-    return value, note
+    if correct == baseline:
+        # The official evaluation (evaluate_model.py, 2021) returns 0.0 here, not a division by zero.
+        return 0.0, ("challenge score 0.0, as the official evaluation gives: a perfect output scores the same "
+                     "as 'sinus rhythm only' on this split")
+    return (observed - baseline) / (correct - baseline), note
 
 
 def _credit_matrix(labels: np.ndarray, outputs: np.ndarray) -> np.ndarray:
     """``A[i, j]``: credit for true class ``i`` answered as ``j``, each record normalised by |labels ∪ outputs|."""
     norm = np.maximum(np.sum(labels | outputs, axis=1), 1).astype(np.float64)
     return (labels / norm[:, None]).T.astype(np.float64) @ outputs.astype(np.float64)
+
+
+#: summary metrics that get a bootstrap interval (the columns of the results tables)
+INTERVAL_METRICS = ("auroc_macro", "f1_macro", "map", "gmean", "accuracy")
+
+
+def weighted_summary(y: np.ndarray, p: np.ndarray, pred: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
+    """:data:`INTERVAL_METRICS` and per-class AUROC (``auroc:<index>``) for each row of record ``weights``.
+
+    ``weights`` ``[B, records]`` are resample multiplicities (:func:`training.intervals.resample_weights`);
+    one row of ones gives the plain metrics. Same definitions as :func:`score`.
+    """
+    out: dict[str, np.ndarray] = {}
+    aurocs, aps, f1s, gmeans = [], [], [], []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for c in range(y.shape[1]):
+            yc, dc = y[:, c], pred[:, c]
+            tp, fp = weights @ (dc & yc), weights @ (dc & ~yc)
+            pos, neg = weights @ yc, weights @ ~yc
+            tn = neg - fp
+            auc = weighted_auroc(yc, p[:, c], weights)
+            out[f"auroc:{c}"] = auc
+            aurocs.append(auc)
+            aps.append(weighted_average_precision(yc, p[:, c], weights))
+            denom = 2 * tp + fp + (pos - tp)
+            f1s.append(np.where(denom > 0, 2 * tp / denom, np.nan))
+            gmeans.append(np.where((pos > 0) & (neg > 0), np.sqrt(tp / pos * tn / neg), np.nan))
+        for name, values in (("auroc_macro", aurocs), ("f1_macro", f1s), ("map", aps), ("gmean", gmeans)):
+            stacked = np.vstack(values)
+            finite = np.isfinite(stacked)
+            count = finite.sum(0)  # macro averages over the classes where the metric is defined, as in score()
+            out[name] = np.where(count > 0, np.where(finite, stacked, 0.0).sum(0) / np.maximum(count, 1), np.nan)
+        out["accuracy"] = (weights @ (pred == y).mean(1)) / weights.sum(1)
+    return out
+
+
+def score_intervals(y_true: np.ndarray, probs: np.ndarray, thresholds: np.ndarray | None,
+                    classes: tuple[str, ...] | list[str], single_label: bool = False,
+                    n_boot: int | None = None, seed: int = 0) -> dict[str, dict[str, float | None]]:
+    """95 % record-level bootstrap intervals of the table metrics and of each class's AUROC.
+
+    Keys are the :data:`INTERVAL_METRICS` and ``auroc:<class>``; values ``{"value", "low", "high"}``.
+    """
+    y = np.asarray(y_true) > 0.5
+    p = np.asarray(probs, dtype=np.float64)
+    if single_label:
+        pred = np.eye(p.shape[1], dtype=bool)[p.argmax(axis=1)]
+    else:
+        cut = np.full(p.shape[1], DEFAULT_THRESHOLD) if thresholds is None else np.asarray(thresholds, float)
+        pred = p >= cut[None, :]
+    boots = bootstrap_indices(len(y), N_BOOT if n_boot is None else n_boot, seed)
+    samples = weighted_summary(y, p, pred, resample_weights(boots, len(y)))
+    point = weighted_summary(y, p, pred, np.ones((1, len(y))))
+    out = {}
+    for key, value in point.items():
+        interval = Interval(float(value[0]), *percentile_interval(samples[key]))
+        name = f"auroc:{classes[int(key.split(':')[1])]}" if key.startswith("auroc:") else key
+        out[name] = interval.to_dict()
+    return out

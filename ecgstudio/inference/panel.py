@@ -1,7 +1,10 @@
 """The model dock: choose a model, read its card, run it on the open record and read the result.
 
 Probabilities are drawn as horizontal bars with the model's own decision threshold marked on each, so a
-reader sees both the call and how close it was. A record the model cannot read gets the reason in words.
+reader sees both the call and how close it was; a wide uncertainty is drawn as a whisker and listed. The
+panel says what a probability means (calibrated on which data), and a record unlike the training data
+(:mod:`training.ood`) gets a caution box beside the prediction. A record the model cannot read gets the
+reason in words.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushB
                                QWidget)
 
 from ecgstudio.models.library import ModelEntry
+from training.probability import describe
 from training.checkpoint import ModelCard
 if TYPE_CHECKING:
     from training.inference import Prediction
@@ -23,6 +27,7 @@ if TYPE_CHECKING:
 POSITIVE_BAR = QColor(200, 60, 50)
 NEGATIVE_BAR = QColor(150, 165, 185)
 THRESHOLD_INK = QColor(30, 30, 30)
+UNCERTAIN_INK = QColor(90, 90, 90)
 
 
 def card_html(entry: ModelEntry) -> str:
@@ -39,6 +44,10 @@ def card_html(entry: ModelEntry) -> str:
                       f"{card.input_length / card.fs:g} s windows"),
             ("Architecture", f"{escape(card.architecture)} {escape(str(card.model_options))}"),
             ("Parent model", escape(card.parent) if card.parent else "none (trained from scratch)")]
+    rows.append(("Probabilities", escape(describe(card.calibration))))
+    ece = _ece_text(card.calibration)
+    if ece:
+        rows.append(("Calibration error", ece))
     if test:
         rows.append(("Test (held out)", _metric_text(test)))
     if val:
@@ -46,6 +55,16 @@ def card_html(entry: ModelEntry) -> str:
     body = "".join(f"<tr><td style='color:#555;padding-right:6px'>{k}</td><td>{v}</td></tr>" for k, v in rows)
     source = "bundled with ECG Studio" if entry.bundled else escape(str(entry.path))
     return f"<b>{escape(entry.name)}</b> <span style='color:#777'>({source})</span><table>{body}</table>"
+
+
+def _ece_text(calibration: dict | None) -> str:
+    """Mean ECE over classes per assessed source, e.g. ``ptbxl100 test split 0.13 · cpsc2018 0.33``."""
+    parts = []
+    for block in (calibration or {}).get("assessment", {}).values():
+        values = [m["ece"]["value"] for m in block["per_class"].values() if m["ece"]["value"] is not None]
+        if values:
+            parts.append(f"{escape(block['data'])}: ECE {sum(values) / len(values):.2f}")
+    return " · ".join(parts)
 
 
 def _metric_text(scores: dict) -> str:
@@ -89,6 +108,14 @@ class ProbabilityBars(QWidget):
             painter.fillRect(track, QColor(236, 238, 242))
             painter.fillRect(QRectF(track.left(), track.top(), bar_w * float(prob), track.height()),
                              POSITIVE_BAR if pos else NEGATIVE_BAR)
+            spread = p.uncertain(i)
+            if spread is not None:  # the validation evidence behind this probability: a whisker across the bar
+                painter.setPen(QPen(UNCERTAIN_INK, 1.5))
+                mid = track.center().y()
+                x0, x1 = track.left() + bar_w * spread[0], track.left() + bar_w * spread[1]
+                painter.drawLine(x0, mid, x1, mid)
+                painter.drawLine(x0, mid - 3, x0, mid + 3)
+                painter.drawLine(x1, mid - 3, x1, mid + 3)
             x = track.left() + bar_w * float(thr)
             painter.setPen(QPen(THRESHOLD_INK, 2))
             painter.drawLine(x, y + 1, x, y + self.ROW - 5)
@@ -118,6 +145,11 @@ class InferencePanel(QWidget):
         self.labels = QLabel(textFormat=Qt.RichText, wordWrap=True)
         self.device = QLabel()
         self.device.setStyleSheet("color:#666;")
+        self.meaning = QLabel(wordWrap=True, textFormat=Qt.PlainText)
+        self.meaning.setStyleSheet("color:#555;font-size:11px;")
+        self.caution = QLabel(wordWrap=True, textFormat=Qt.RichText)
+        self.caution.setStyleSheet("color:#6b4a00;background:#fff6db;border:1px solid #e8c860;padding:6px;")
+        self.caution.hide()
         self.message = QLabel(wordWrap=True, textFormat=Qt.PlainText)
         self.message.setStyleSheet("color:#8a1c1c;background:#fdf1f0;border:1px solid #e6b8b3;padding:6px;")
         self.message.hide()
@@ -130,7 +162,8 @@ class InferencePanel(QWidget):
         buttons.addWidget(self.on_open)
         buttons.addStretch(1)
         legend = QLabel("Bars: probability · black tick: the model's threshold (chosen on validation) · "
-                        "red: called positive")
+                        "red: called positive · grey whisker: wide uncertainty (95 % interval of the share of "
+                        "validation records near that probability that had the class)")
         legend.setWordWrap(True)
         legend.setStyleSheet("color:#666;font-size:11px;")
         column = QVBoxLayout(self)
@@ -141,8 +174,10 @@ class InferencePanel(QWidget):
         column.addWidget(self.problems)
         column.addWidget(self.status)
         column.addWidget(self.message)
+        column.addWidget(self.caution)
         column.addWidget(self.bars)
         column.addWidget(self.labels)
+        column.addWidget(self.meaning)
         column.addWidget(legend)
         column.addWidget(self.device)
         column.addStretch(1)
@@ -172,7 +207,9 @@ class InferencePanel(QWidget):
         self.bars.set_prediction(None)
         self.labels.clear()
         self.device.clear()
+        self.meaning.clear()
         self.message.hide()
+        self.caution.hide()
         self.status.setText(status)
 
     def set_busy(self, text: str) -> None:
@@ -184,7 +221,17 @@ class InferencePanel(QWidget):
         self.run_button.setEnabled(True)
         self.bars.set_prediction(prediction)
         called = prediction.labels
-        self.labels.setText("<b>Predicted:</b> " + (escape(", ".join(called)) if called else "no class above its threshold"))
+        text = "<b>Predicted:</b> " + (escape(", ".join(called)) if called else "no class above its threshold")
+        wide = [(c, prediction.uncertain(i)) for i, c in enumerate(prediction.classes) if prediction.uncertain(i)]
+        if wide:
+            text += "<br><span style='color:#555'>Uncertain: " + ", ".join(
+                f"{escape(c)} ({lo:.2f}–{hi:.2f})" for c, (lo, hi) in wide) + "</span>"
+        self.labels.setText(text)
+        self.meaning.setText(f"What the numbers mean: {prediction.meaning}.")
+        if prediction.cautions:
+            self.caution.setText("<b>Caution — this record is unlike the training data:</b><ul style='margin:0'>"
+                                 + "".join(f"<li>{escape(c.message)}</li>" for c in prediction.cautions) + "</ul>")
+            self.caution.show()
         windows = (f" · mean of {prediction.n_windows} overlapping {prediction.window_s:g} s windows"
                    if prediction.n_windows > 1 else "")
         self.device.setText(f"Computed on {prediction.device}{windows}")

@@ -59,7 +59,8 @@ class ComparisonTables(QTabWidget):
         super().__init__(parent)
         self.metrics = _table(["Strategy", *(_HEADERS[c] for c in COLUMNS)])
         self.mcnemar = _table(["Model", "Rule", "Model right, rule wrong", "Model wrong, rule right", "p", "Method"])
-        self.auc_tests = _table(["Rule", "AUC model − rule", "95 % interval", "p"])
+        self.auc_tests = _table(["Rule", "AUC model − rule", "bootstrap 95 % interval", "p", "DeLong 95 % interval",
+                                 "DeLong p"])
         self.skipped = _table(["Record", "Why it was left out"])
         self.addTab(self.metrics, "Accuracy (95 % CI)")
         self.addTab(self.mcnemar, "McNemar (paired decisions)")
@@ -71,7 +72,8 @@ class ComparisonTables(QTabWidget):
               [row.description for row in comparison.rows])
         _fill(self.mcnemar, [[a, b, str(t.b), str(t.c), f"{t.p_value:.4f}", t.method]
                              for (a, b), t in comparison.mcnemar.items()])
-        _fill(self.auc_tests, [[name, f"{d.difference:+.3f}", f"{d.low:+.3f} to {d.high:+.3f}", f"{d.p_value:.4f}"]
+        _fill(self.auc_tests, [[name, f"{d.difference:+.3f}", f"{d.low:+.3f} to {d.high:+.3f}", f"{d.p_value:.4f}",
+                                f"{d.delong_low:+.3f} to {d.delong_high:+.3f}", f"{d.delong_p:.4f}"]
                                for name, d in comparison.auc_tests.items()])
         _fill(self.skipped, [[f.record, f.reason] for f in failures], centred=False)
         self.setTabText(3, f"Skipped records ({len(failures)})")

@@ -77,19 +77,22 @@ def write_html(comparison: CohortComparison, path: Path) -> None:
     mc = "".join(f"<tr><td>{esc(a)}</td><td>{esc(b)}</td><td>{t.b}</td><td>{t.c}</td><td>{t.p_value:.4f}</td>"
                  f"<td>{esc(t.method)}</td></tr>" for (a, b), t in comparison.mcnemar.items())
     au = "".join(f"<tr><td>{esc(n)}</td><td>{d.difference:+.3f}</td><td>{d.low:+.3f} to {d.high:+.3f}</td>"
-                 f"<td>{d.p_value:.4f}</td></tr>" for n, d in comparison.auc_tests.items())
+                 f"<td>{d.p_value:.4f}</td><td>{d.delong_low:+.3f} to {d.delong_high:+.3f}</td>"
+                 f"<td>{d.delong_p:.4f}</td></tr>" for n, d in comparison.auc_tests.items())
     doc = f"""<!doctype html><html><head><meta charset="utf-8"><title>Cohort comparison</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin:1em 0}}
 td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px}}.synthetic{{background:#fde2e2;padding:8px;font-weight:bold}}</style>
 </head><body><h1>{esc(comparison.class_name)}: model vs Wells, PEGeD, YEARS</h1>{banner}
 <p>Cohort: {esc(str(comparison.cohort.path))} — {len(comparison.cohort.outcome)} patients,
-{int(comparison.cohort.outcome.sum())} with PE confirmed. 95 % percentile bootstrap intervals,
+{int(comparison.cohort.outcome.sum())} with PE confirmed. 95 % intervals: exact (Clopper-Pearson) for
+sensitivity, specificity, PPV, NPV and accuracy; percentile bootstrap for F1 and AUC,
 {comparison.n_boot} resamples of patients, seed {comparison.seed}.</p>
 <table><tr>{head}</tr>{body}</table>
 <h2>McNemar tests (model vs rule, paired decisions)</h2>
 <table><tr><th>model</th><th>rule</th><th>model right, rule wrong</th><th>model wrong, rule right</th><th>p</th><th>method</th></tr>{mc}</table>
-<h2>AUC differences (model minus rule, paired bootstrap)</h2>
-<table><tr><th>rule</th><th>difference</th><th>95 % interval</th><th>p</th></tr>{au}</table>
+<h2>AUC differences (model minus rule: paired bootstrap, and DeLong's test)</h2>
+<table><tr><th>rule</th><th>difference</th><th>bootstrap 95 % interval</th><th>bootstrap p</th>
+<th>DeLong 95 % interval</th><th>DeLong p</th></tr>{au}</table>
 <img alt="ROC curve" src="data:image/png;base64,{png}"></body></html>"""
     _atomic(path, lambda fh: fh.write(doc))
 

@@ -4,7 +4,8 @@ An index is cheap metadata (paths, patients, multi-hot targets, split names). Sa
 preprocessed elsewhere (:mod:`training.data.cache`), once.
 
 * PTB-XL folders use the official ``strat_fold`` (1-8 train, 9 validation, 10 test).
-* CinC/CPSC folders of ``.hea`` headers have no folds: they get a seeded patient-wise split.
+* CinC/CPSC folders of ``.hea`` headers have no folds and no patient ids: they get a seeded record-wise
+  split, patient-wise only where a ``patients.csv`` names the patients.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ class DatasetIndex:
     patients: tuple[str, ...]
     targets: np.ndarray
     split: np.ndarray
+    #: what the split keeps together: "patient" (the dataset's patient ids) or "record" (it has none, so
+    #: each record is its own group: a patient with two records may sit in two splits)
+    split_unit: str = "patient"
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -46,7 +50,8 @@ class DatasetIndex:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
         keep = np.flatnonzero(self.split == split)
         return DatasetIndex(self.name, self.root, self.label_set, tuple(self.paths[i] for i in keep),
-                            tuple(self.patients[i] for i in keep), self.targets[keep], self.split[keep])
+                            tuple(self.patients[i] for i in keep), self.targets[keep], self.split[keep],
+                            self.split_unit)
 
     def fingerprint(self) -> str:
         """SHA-256 over every record's header and signal bytes, in order, plus its target.
@@ -125,10 +130,11 @@ def load_ptbxl(root: str | Path, fs: int = 100, label_set: str = "ptbxl-supercla
 def load_cinc(root: str | Path, label_set: str = "cinc-scored", seed: int = 0,
               fractions: tuple[float, float, float] = (0.7, 0.15, 0.15), drop_unlabelled: bool = True,
               **_ignored) -> DatasetIndex:
-    """Every ``.hea`` below ``root`` with ``#Dx`` codes mapped to ``label_set``; seeded patient-wise split.
+    """Every ``.hea`` below ``root`` with ``#Dx`` codes mapped to ``label_set``; seeded, stratified split.
 
-    CinC headers carry no patient id, so each record is its own patient; a ``RECORDS``-style folder
-    with a ``patients.csv`` (columns ``record,patient``) overrides that.
+    CinC headers carry no patient id, so the split is **record-wise** (``split_unit = "record"``): each
+    record is its own group. A folder with a ``patients.csv`` (columns ``record,patient``) gets a
+    patient-wise split instead.
     """
     root = Path(root)
     headers = sorted(root.rglob("*.hea"))
@@ -154,7 +160,8 @@ def load_cinc(root: str | Path, label_set: str = "cinc-scored", seed: int = 0,
         raise DatasetError(root, f"no record has a label of the {label_set!r} set")
     targets_arr = np.asarray(targets, dtype=np.float32)
     split = patient_split(patients, targets_arr, fractions, seed)
-    return DatasetIndex(f"{root.name}:{label_set}", root, labels, tuple(paths), tuple(patients), targets_arr, split)
+    return DatasetIndex(f"{root.name}:{label_set}", root, labels, tuple(paths), tuple(patients), targets_arr, split,
+                        "patient" if patient_of else "record")
 
 
 def _patient_table(root: Path) -> dict[str, str]:

@@ -7,7 +7,8 @@ codes, so those labels become training data without copying any signal file.
 Columns: ``record`` (a record path, absolute or relative to the manifest's folder; with or without its
 ``.hea``), ``labels`` (codes separated by ``;``, mapped through the run's label set like ``#Dx`` codes),
 and optionally ``patient`` (records of one patient stay in one split) and ``split`` (``train``/``val``/
-``test``; when absent every record gets the seeded patient-wise split CinC folders get).
+``test``; when absent every record gets the seeded split CinC folders get: patient-wise where patients
+are named, record-wise where none is).
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ def load_manifest(root: str | Path, label_set: str = "cinc-scored", seed: int = 
     root = Path(root)
     labels = get_label_set(label_set)
     paths, patients, targets, given = [], [], [], []
+    named_patients = False
     for row in read_manifest(root):
         record = Path(row.record).expanduser()
         record = record if record.is_absolute() else root / record
@@ -98,6 +100,7 @@ def load_manifest(root: str | Path, label_set: str = "cinc-scored", seed: int = 
             continue
         paths.append(record)
         patients.append(row.patient or str(record))
+        named_patients = named_patients or bool(row.patient)
         targets.append(target)
         given.append(row.split)
     if not paths:
@@ -107,4 +110,4 @@ def load_manifest(root: str | Path, label_set: str = "cinc-scored", seed: int = 
     if not all(given):
         split = np.where(split == "", patient_split(patients, targets_arr, fractions, seed), split)
     return DatasetIndex(f"{root.name}:{label_set}", root, labels, tuple(paths), tuple(patients), targets_arr,
-                        split.astype(str))
+                        split.astype(str), "patient" if named_patients else "record")

@@ -1,0 +1,149 @@
+"""Cautions for records unlike the model's training data: shown beside the prediction instead of a bare number.
+
+Each rule looks at the record as read (before the model's pipeline) and at the model card; any that
+fires adds a :class:`Caution` with a sentence saying what was seen. The rules and their limits:
+
+``resampled``     the record's rate is more than :data:`MAX_RESAMPLE` times the rate of the records the
+                  model learned from (PTB-XL's 100 Hz files are themselves 500 Hz recordings downsampled
+                  by 5, so 500 Hz is not far; 1000 Hz is).
+``flat_lead``     a lead the model reads has a robust peak-to-peak (0.5th-99.5th percentile) under
+                  :data:`FLAT_MV`: no signal, or a missing lead filled in with zeros or a constant.
+``noisy_lead``    in a lead, the power above 40 Hz is more than :data:`NOISE_RATIO` of the power in the
+                  0.5-40 Hz ECG band (muscle or mains noise); needs a rate above 100 Hz.
+``paced``         the header says pacing/paced/pacemaker, or at least :data:`PACING_SPIKES` narrow
+                  spikes are found in the median lead (rates of 250 Hz and above). Bipolar pacing spikes
+                  can be too small to see: an unpaced-looking record may still be paced.
+``lead_reversal`` lead I is inverted (QRS and T wave net negative) while the QRS in aVR is net positive:
+                  the arm electrodes are swapped (or the heart is right-sided, dextrocardia); either way
+                  the model never saw it. Extreme right axis deviation with T inversion can look the same.
+``population``    the patient's age is outside the ages of the training records (the card's
+                  ``data.age_range``), or under 16 when the card does not say (children's ECGs differ:
+                  right-ventricular dominance, higher rates; the PTB-XL slice's youngest are 17).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from training.checkpoint import ModelCard
+from training.data.record import Record
+from training.signal.filters import butter_bandpass
+
+MAX_RESAMPLE = 5.0
+FLAT_MV = 0.05
+NOISE_RATIO = 0.25
+PACING_SPIKES = 3
+ADULT_AGE = 16.0
+#: the signal rules look at the first five minutes (a 24 h recording is not filtered whole for a caution)
+MAX_SECONDS = 300.0
+_PACED_WORDS = re.compile(r"\bpac(ing|ed|emaker)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Caution:
+    code: str
+    message: str
+
+
+def training_record_fs(card: ModelCard) -> float:
+    """The sampling rate of the records the model learned from (PTB-XL: its 100 or 500 Hz release)."""
+    data = card.config.get("data", {})
+    if data.get("record_fs"):
+        return float(data["record_fs"])
+    if data.get("kind") == "ptbxl" or str(card.data.get("name", "")).startswith("ptbxl"):
+        return 100.0 if card.fs <= 100 else 500.0
+    return float(card.fs)
+
+
+def _robust_range(x: np.ndarray) -> np.ndarray:
+    lo, hi = np.percentile(x, [0.5, 99.5], axis=-1)
+    return hi - lo
+
+
+def _noise_ratio(x: np.ndarray, fs: float) -> np.ndarray:
+    ecg = butter_bandpass(x, fs, 0.5, 40.0)
+    high = butter_bandpass(x, fs, 40.0, None)
+    return np.std(high, axis=-1) ** 2 / np.maximum(np.std(ecg, axis=-1) ** 2, 1e-12)
+
+
+def pacing_spikes(x: np.ndarray, fs: float) -> int:
+    """Narrow spikes in the median lead: second differences over 30 x their median and 0.5 mV."""
+    counts = []
+    for lead in x:
+        d2 = np.abs(np.diff(lead, 2))
+        idx = np.flatnonzero(d2 > max(0.5, 30 * float(np.median(d2))))
+        counts.append(0 if not len(idx) else 1 + int(np.sum(np.diff(idx) > 0.02 * fs)))
+    return int(np.median(counts)) if counts else 0
+
+
+def _net(x: np.ndarray, peaks: np.ndarray, fs: float, start_s: float, end_s: float) -> float:
+    """Median over beats of the signal's sum from ``start_s`` to ``end_s`` around each R peak."""
+    a, b = int(start_s * fs), max(int(start_s * fs) + 1, int(end_s * fs))
+    areas = [x[max(0, p + a):p + b].sum() for p in peaks if p + b <= len(x)]
+    return float(np.median(areas)) if areas else 0.0
+
+
+def cautions(record: Record, card: ModelCard) -> list[Caution]:
+    """Every rule of this module that fires for ``record`` read by the model of ``card``."""
+    out: list[Caution] = []
+    source_fs = training_record_fs(card)
+    if record.fs > MAX_RESAMPLE * source_fs:
+        out.append(Caution("resampled", f"recorded at {record.fs:g} Hz and resampled to {card.fs:g} Hz; the model "
+                                        f"learned from {source_fs:g} Hz records"))
+    leads = [lead for lead in card.leads if lead in record.leads]
+    if not leads:
+        return out
+    x = record.select(leads)[:, :int(MAX_SECONDS * record.fs)].astype(np.float64)
+    flat = [lead for lead, r in zip(leads, _robust_range(x)) if r < FLAT_MV]
+    if flat:
+        out.append(Caution("flat_lead", f"lead{'s' if len(flat) > 1 else ''} {', '.join(flat)} flat (under "
+                                        f"{FLAT_MV:g} mV): no signal, or filled in"))
+    if record.fs > 100:
+        noisy = [lead for lead, r in zip(leads, _noise_ratio(x, record.fs)) if r > NOISE_RATIO and lead not in flat]
+        if noisy:
+            out.append(Caution("noisy_lead", f"high-frequency noise in lead{'s' if len(noisy) > 1 else ''} "
+                                             f"{', '.join(noisy)}"))
+    text = " ".join((*record.comments, *record.labels))
+    if _PACED_WORDS.search(text):
+        out.append(Caution("paced", "paced rhythm (the record's header says so); the model never learned "
+                                    "paced ECGs"))
+    elif record.fs >= 250 and pacing_spikes(x, record.fs) >= PACING_SPIKES:
+        out.append(Caution("paced", "pacemaker-like spikes found; the model never learned paced ECGs"))
+    if {"I", "aVR", "II"} <= set(leads):
+        out.extend(_lead_reversal(record, x, leads))
+    out.extend(_population(record, card))
+    return out
+
+
+def _lead_reversal(record: Record, x: np.ndarray, leads: list[str]) -> list[Caution]:
+    from training.signal.rpeaks import detect_rpeaks
+
+    ecg = butter_bandpass(x, record.fs, 0.5, min(40.0, record.fs / 2 - 1))
+    peaks = detect_rpeaks(ecg[leads.index("II")], record.fs)
+    if len(peaks) < 3:
+        return []
+    lead_i, avr = ecg[leads.index("I")], ecg[leads.index("aVR")]
+    qrs_i, qrs_avr = _net(lead_i, peaks, record.fs, -0.05, 0.05), _net(avr, peaks, record.fs, -0.05, 0.05)
+    t_i = _net(lead_i, peaks, record.fs, 0.15, 0.35)
+    if qrs_i < 0 < qrs_avr and t_i < 0:
+        return [Caution("lead_reversal", "QRS negative in lead I and positive in aVR: arm electrodes reversed, "
+                                         "or dextrocardia")]
+    return []
+
+
+def _population(record: Record, card: ModelCard) -> list[Caution]:
+    if record.age is None:
+        return []
+    ages = card.data.get("age_range")
+    if ages:
+        low, high = float(ages[0]), float(ages[1])
+        if not low <= record.age <= high:
+            return [Caution("population", f"patient aged {record.age:g}; the model learned from ages "
+                                          f"{low:g}-{high:g}")]
+        return []
+    if record.age < ADULT_AGE:
+        return [Caution("population", f"patient aged {record.age:g}: the model learned from adults' ECGs")]
+    return []
