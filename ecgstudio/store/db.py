@@ -27,7 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ecgstudio.store.dialect import BUSY_TIMEOUT_S, Dialect, classify_connect_error, dialect_for, is_server_url
+from ecgstudio.store.dialect import (BUSY_TIMEOUT_S, Dialect, classify_connect_error, dialect_for, enter_wal_mode,
+                                     is_server_url)
 from ecgstudio.store.errors import LibraryError, LibraryUnavailable, display_location
 
 
@@ -103,7 +104,7 @@ class Database:
             if self.is_server:
                 self.journal_mode = "server"
             else:
-                self.journal_mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                self.journal_mode = enter_wal_mode(self._conn, self.busy_timeout_s)
                 self._conn.execute("PRAGMA synchronous=FULL")
                 self._conn.execute("PRAGMA foreign_keys=ON")
             if not self._has_versions_table():

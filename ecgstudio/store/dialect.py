@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,22 @@ class SQLiteDialect(Dialect):
 
     def integrity_check(self, conn: sqlite3.Connection) -> str:
         return "; ".join(row[0] for row in conn.execute("PRAGMA integrity_check").fetchall())
+
+
+def enter_wal_mode(conn: sqlite3.Connection, busy_timeout_s: float) -> str:
+    """Switch a SQLite library to WAL; returns the journal mode now in force. While another process is creating the same library, SQLite can answer
+    this switch with "database is locked" at once, without waiting on the busy timeout (1 of 64
+    simultaneous creators failed so): wait here, up to that timeout, as every other statement does."""
+    deadline = time.monotonic() + busy_timeout_s
+    pause = 0.01
+    while True:
+        try:
+            return conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(2 * pause, 0.2)
 
 
 _BUSY_TEXT = ("the library is busy: another ECG Studio or an import has held it for more than "
