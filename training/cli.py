@@ -189,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_convert(sub, common)
     from training.measure.cli import register as register_measure
     register_measure(sub, common)
-    from training.calibrate import register as register_calibrate
+    from training.calibrate_cli import register as register_calibrate
     register_calibrate(sub, common)
     add_clinical_commands(sub, common)
     return parser

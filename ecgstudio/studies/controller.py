@@ -18,7 +18,6 @@ from ecgstudio.studies.new_study_dialog import NewStudyDialog
 from ecgstudio.studies.panel import StudiesPanel
 from ecgstudio.studies.store import Study, StudyError, StudyStore
 from training.checkpoint import load_card
-from training.config import RunConfig
 from training.data import read_record
 from training.data.labels import get_label_set
 from training.errors import ECGError
@@ -110,6 +109,8 @@ class StudiesController(QObject):
             self.panel._say(f"Consensus written to {folder}; training is unavailable in this window.", error=True)
             return None
         ptbxl = set(get_label_set("ptbxl-superclass").classes)
+        from training.config import RunConfig  # loads torch: only when a fine-tune is asked for
+
         config = RunConfig(name=f"{study.name}-consensus").to_dict()
         models = self.jobs.library.models() if self.jobs.library is not None else []
         if models:  # the parent's recipe keeps its input contract (architecture, rate, window, leads)
