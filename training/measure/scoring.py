@@ -8,6 +8,7 @@ record (beats of one record are not independent) and records can be split for cr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,3 +90,21 @@ def bootstrap_ci(values_fn, n_items: int, n_boot: int = 1000, seed: int = 0) -> 
     if not stats:
         return (float("nan"), float("nan"))
     return float(np.percentile(stats, 2.5)), float(np.percentile(stats, 97.5))
+
+
+#: IEC 60601-2-25 limits for biological ECGs: (|mean difference| ms, SD ms).
+IEC_LIMITS = {"p_ms": (10.0, 15.0), "pr_ms": (10.0, 10.0), "qrs_ms": (10.0, 10.0), "qt_ms": (25.0, 30.0)}
+GOALS = {"P": 97.0, "QRS": 99.5, "T": 98.0}
+
+
+def detection(scores: Sequence[RecordScore], wave: str) -> tuple[float, float]:
+    tp = sum(s.counts[wave][0] for s in scores)
+    n_ref = sum(s.counts[wave][1] for s in scores)
+    n_found = sum(s.counts[wave][2] for s in scores)
+    return 100.0 * tp / max(n_ref, 1), 100.0 * tp / max(n_found, 1)
+
+
+def interval_differences(scores: Sequence[RecordScore], key: str) -> np.ndarray:
+    """Ours minus the reference for one global interval, over the records where both have a value."""
+    return np.array([a - b for s in scores for (a, b) in [s.intervals[key]] if a is not None and b is not None],
+                    dtype=float)
