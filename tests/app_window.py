@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
+from ecgstudio.library import record_key
 from ecgstudio.main_window import MainWindow
 
 
@@ -37,3 +38,15 @@ def shown_app(qtbot, folder: Path, size: tuple[int, int] = (1600, 1000)) -> Main
     window.resize(*size)
     qtbot.waitExposed(window)
     return window
+
+
+def open_library(window, qtbot, path: Path, select: str | None = None) -> None:
+    """Open a folder or record as File ▸ Open does, and wait for the library scan to finish."""
+    with qtbot.waitSignal(window.library.scanFinished, timeout=20000):
+        window.open_path(path, select_key=select)
+
+
+def select(window, qtbot, path: Path) -> None:
+    """Choose a listed record and wait until it is open (read in the background) with its beats, or refused."""
+    assert window.library.select_key(record_key(path))
+    qtbot.waitUntil(lambda: not window.loading and (window.peaks is not None or window.record is None), timeout=10000)

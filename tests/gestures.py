@@ -1,11 +1,12 @@
-"""Real mouse gestures for pyqtgraph widgets in pytest-qt: presses, moves and releases sent to the
-viewport as a user's mouse would, paced so pyqtgraph's move-rate limit does not drop them."""
+"""Driving widgets as a user does, for the GUI tests: real mouse gestures for pyqtgraph widgets (presses,
+moves and releases sent to the viewport, paced so pyqtgraph's move-rate limit does not drop them), combo
+boxes picked from their pop-up list by mouse or keyboard, typing, and menu entries by their text."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QWheelEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 
 
 def _send(widget: QWidget, kind: QEvent.Type, pos: QPoint, buttons, modifiers=Qt.NoModifier) -> None:
@@ -39,10 +40,36 @@ def wheel(widget: QWidget, pos: QPoint, steps: int) -> None:
     QApplication.sendEvent(widget, event)
 
 
-def choose(qtbot, combo, data) -> None:
+def choose_data(qtbot, combo, data) -> None:
     """Pick the item holding ``data`` from a combo box's popup list with the keyboard, as a user
     does (Enter on the item, even when it is the one already shown)."""
     combo.showPopup()
     qtbot.waitUntil(combo.view().isVisible)
     combo.view().setCurrentIndex(combo.model().index(combo.findData(data), 0))
     qtbot.keyClick(combo.view(), Qt.Key_Return)
+
+
+def choose(qtbot, combo: QComboBox, text: str) -> None:
+    """Pick the item containing ``text`` from the combo box's pop-up list with the mouse, as a user does."""
+    target = combo.findText(text, Qt.MatchContains)
+    assert target >= 0, f"{text!r} not offered by the combo box"
+    combo.showPopup()
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible, timeout=2000)
+    index = view.model().index(target, combo.modelColumn(), view.rootIndex())
+    view.scrollTo(index)
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=view.visualRect(index).center())
+    qtbot.waitUntil(lambda: not view.isVisible(), timeout=2000)
+    assert combo.currentIndex() == target and text in combo.currentText()
+
+
+def type_into(qtbot, widget, text: str) -> None:
+    widget.setFocus()
+    widget.selectAll()
+    qtbot.keyClick(widget, Qt.Key_Delete)
+    qtbot.keyClicks(widget, text)
+
+
+def menu_action(window, menu_title: str, text: str):
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == menu_title)
+    return next(a for a in menu.actions() if a.text().replace("&", "").startswith(text))

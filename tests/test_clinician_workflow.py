@@ -12,7 +12,7 @@ from ecgstudio.library.model import ANNOTATIONS
 from ecgstudio.plot import PRINT
 from ecgstudio.plot.viewbox import CALIPER, MARK
 from tests.app_window import shown_app
-from tests.gestures import choose, drag
+from tests.gestures import choose_data, drag
 
 
 def menu_action(window, menu_text: str, action_text: str):
@@ -38,13 +38,13 @@ def test_a_clinician_reads_annotates_signs_and_files_a_record(qtbot, tmp_path, s
 
     # layout, speed and gain
     window.controls.layout_actions[PRINT].trigger()
-    choose(qtbot, window.controls.speed, 50.0)
-    choose(qtbot, window.controls.gain, 20.0)
+    choose_data(qtbot, window.controls.speed, 50.0)
+    choose_data(qtbot, window.controls.gain, 20.0)
     assert window.view.sheet.layout == PRINT
     assert "50 mm/s · 20 mm/mV" in window.scale_status.text()
     window.controls.layout_actions["12x1"].trigger()
-    choose(qtbot, window.controls.speed, 25.0)
-    choose(qtbot, window.controls.gain, 10.0)
+    choose_data(qtbot, window.controls.speed, 25.0)
+    choose_data(qtbot, window.controls.gain, 10.0)
 
     # calipers: a drag on the sheet measures
     window.controls.tool_actions[CALIPER].trigger()

@@ -17,7 +17,7 @@ from ecgstudio.main_window import MainWindow
 from ecgstudio.models.library import SETTINGS_KEY as MODELS_DIR_KEY
 from ecgstudio.models.library import ModelLibrary, bundled_models_dir
 from training.checkpoint import load_card
-from tests.gui_helpers import choose, menu_action, type_into
+from tests.gestures import choose, menu_action, type_into
 
 BUNDLED = "ptbxl_superclass_resnet1d18"
 RECIPE = "Fine-tune head on CPSC2018"

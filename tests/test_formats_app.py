@@ -9,10 +9,11 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog
 
-from ecgstudio.library import record_key
 from ecgstudio.library.model import DATASET
 from ecgstudio.main_window import MainWindow
 from training.data import STANDARD_LEADS
+
+from tests.app_window import open_library, select
 
 VENDOR_FILES = ("ge_muse_xml/example2.xml", "philips_sierra_xml/3191723_ZZDEMOPTONLY_1-04_orig.xml",
                 "hl7_aecg_scp_dicom/Example.xml", "hl7_aecg_scp_dicom/Example.dcm", "hl7_aecg_scp_dicom/Example.scp")
@@ -47,19 +48,8 @@ def window(qtbot, tmp_path):
     window.close()
 
 
-def _open(window, qtbot, path: Path) -> None:
-    with qtbot.waitSignal(window.library.scanFinished, timeout=20000):
-        window.open_path(path)
-
-
-def _select(window, qtbot, path: Path) -> None:
-    assert window.library.select_key(record_key(path))
-    qtbot.waitUntil(lambda: not window.loading and (window.peaks is not None or window.record is None),
-                    timeout=10000)
-
-
 def test_folder_scan_lists_every_export_with_its_format(window, qtbot, exports):
-    _open(window, qtbot, exports)
+    open_library(window, qtbot, exports)
     model = window.library.model
     datasets = {e.path.name: model.index(model.row_of(e.key), DATASET).data() for e in model.entries}
     assert datasets == {
@@ -75,29 +65,29 @@ def test_folder_scan_lists_every_export_with_its_format(window, qtbot, exports):
 
 
 def test_every_export_opens_in_the_window(window, qtbot, exports):
-    _open(window, qtbot, exports)
+    open_library(window, qtbot, exports)
     for entry in window.library.model.entries:
         if entry.error:
             continue
-        _select(window, qtbot, entry.path)
+        select(window, qtbot, entry.path)
         expected = 1 if entry.path.suffix == ".edf" else 12
         assert window.record is not None and window.record.n_leads == expected, entry.path
         assert window.view.sheet is not None
 
 
 def test_selecting_exports_shows_device_time_and_the_device_measurements(window, qtbot, exports):
-    _open(window, qtbot, exports)
-    _select(window, qtbot, exports / "ge_muse_xml" / "example2.xml")
+    open_library(window, qtbot, exports)
+    select(window, qtbot, exports / "ge_muse_xml" / "example2.xml")
     assert window.record.leads == STANDARD_LEADS and window.view.sheet is not None
     header = window.record_header.text()
     assert "derived leads III, aVR, aVL, aVF" in header
     assert "device measurements: HR 65 bpm" in header and "PR 184 ms" in header and "QRS axis -2°" in header
-    _select(window, qtbot, exports / "philips_sierra_xml" / "3191723_ZZDEMOPTONLY_1-04_orig.xml")
+    select(window, qtbot, exports / "philips_sierra_xml" / "3191723_ZZDEMOPTONLY_1-04_orig.xml")
     header = window.record_header.text()
     assert "acquired 2010-01-19 15:19:22" in header and "device Philips PageWriter Touch" in header
     assert "1 mV calibration pulse trimmed (0.4 s)" in header
     assert window.record.n_samples == 5300
-    _select(window, qtbot, exports / "broken" / "cut.dcm")
+    select(window, qtbot, exports / "broken" / "cut.dcm")
     assert window.record is None and "cut short" in window.record_status.text()
 
 

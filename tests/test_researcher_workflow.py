@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog
 from ecgstudio.__main__ import build_window
 from ecgstudio.context import LIBRARY_KEY
 from ecgstudio.models.library import SETTINGS_KEY as MODELS_DIR_KEY
-from tests.gui_helpers import choose, menu_action, type_into
+from tests.gestures import choose, menu_action, type_into
 from tests.test_finetune_dialog import BUNDLED, RECIPE
 
 

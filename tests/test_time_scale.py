@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint
 from ecgstudio.main_window import MainWindow
 from ecgstudio.plot import PRINT
 from ecgstudio.plot.paper import PaperScale, calibration_width_mm, pulse_offsets_mm
-from tests.gestures import choose, drag, overview_point, wheel
+from tests.gestures import choose_data, drag, overview_point, wheel
 
 PTBXL_10S = "ptbxl/records500/00000/00001_hr"
 MITDB_30MIN = "formats/100"
@@ -56,7 +56,7 @@ def test_50_mm_s_in_3x4_stretches_time_and_the_axis_stays_under_the_paper(window
     controls.layout_actions[PRINT].trigger()
     px_per_mm_at_25 = view.scale.px_per_mm
     assert span(view) >= 10.0 - 1e-6  # the whole page
-    choose(qtbot, controls.speed, 50.0)
+    choose_data(qtbot, controls.speed, 50.0)
     # the paper did not shrink to 60 % (only the wider calibration pulse takes a few mm)...
     assert view.scale.px_per_mm == pytest.approx(px_per_mm_at_25, rel=0.05)
     assert view.measured_mm_per_s() == pytest.approx(50.0, rel=1e-3)
@@ -83,11 +83,11 @@ def test_compressed_time_says_not_to_scale_and_the_zoom_box_resets_it(window, qt
     qtbot.waitUntil(controls.scale_note.isVisible)  # the toolbar shows it at its next layout
     assert "not to scale" in controls.scale_note.text()
     assert "not to scale" in window.scale_status.text() and "mm/s on screen" in window.scale_status.text()
-    choose(qtbot, controls.zoom, None)  # "Fit" again, though it was already chosen
+    choose_data(qtbot, controls.zoom, None)  # "Fit" again, though it was already chosen
     assert span(view) == pytest.approx(at_speed, rel=1e-3)
     qtbot.waitUntil(lambda: not controls.scale_note.isVisible())
     wheel(view.canvas.viewport(), centre, -2)
-    choose(qtbot, controls.zoom, 1.0)
+    choose_data(qtbot, controls.zoom, 1.0)
     assert view.time_scale == 1.0 and view.measured_mm_per_s() == pytest.approx(25.0, rel=1e-3)
     view.show_interval(600.0, 700.0)  # what LIME and the mark list do: time compressed to fit
     assert "not to scale" in controls.scale_note.text() and "25 mm/s" in controls.speed.currentText()
@@ -126,7 +126,7 @@ def test_calibration_pulses_of_adjacent_rows_stay_apart_at_20_mm_mv(window, qtbo
     open_record(window, qtbot, shared_data / f"{PTBXL_10S}.hea")
     gutter = window.view.canvas.gutter_item
     narrow = gutter.width_mm(with_labels=True)
-    choose(qtbot, window.controls.gain, 20.0)
+    choose_data(qtbot, window.controls.gain, 20.0)
     qtbot.waitUntil(lambda: abs(window.view.measured_mm_per_mv() - 20.0) < 0.02)
     assert gutter.width_mm(with_labels=True) > narrow  # every other pulse steps aside
     baselines = [window.view.sheet.baseline_mm(r) for r in range(window.view.sheet.rows)]

@@ -19,6 +19,8 @@ from ecgstudio.main_window import MainWindow
 from ecgstudio.plot import PRINT, STACKED
 from training.data import STANDARD_LEADS
 
+from tests.app_window import open_library, select
+
 
 @pytest.fixture(scope="module")
 def library(shared_data, tmp_path_factory) -> Path:
@@ -61,16 +63,6 @@ def window(qtbot, settings):
     qtbot.waitExposed(window)
     yield window
     window.close()
-
-
-def open_library(window, qtbot, path: Path, select: str | None = None) -> None:
-    with qtbot.waitSignal(window.library.scanFinished, timeout=20000):
-        window.open_path(path, select_key=select)
-
-
-def select(window, qtbot, path: Path) -> None:
-    assert window.library.select_key(record_key(path))
-    qtbot.waitUntil(lambda: not window.loading and (window.peaks is not None or window.record is None), timeout=10000)
 
 
 def entry_named(window, name: str):
