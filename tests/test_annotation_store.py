@@ -19,9 +19,10 @@ import wfdb
 from ecgstudio.annotations.csv_io import export_csv, import_csv
 from ecgstudio.annotations.errors import AnnotationFileError, InvalidAnnotation, NotAuthorError
 from ecgstudio.annotations.keys import record_key
+from ecgstudio.annotations.schema import ANNOTATION_SCHEMA
 from ecgstudio.annotations.store import AnnotationStore
 from ecgstudio.annotations.wfdb_io import export_wfdb, import_wfdb
-from ecgstudio.store import Database, LibraryError, Schema, audit_history
+from ecgstudio.store import AUDIT_SCHEMA, Database, LibraryError, Schema, audit_history
 from training.data import read_record
 
 REPO = Path(__file__).resolve().parent.parent
@@ -287,6 +288,69 @@ def test_statuses_by_path_for_the_library_view(store, record, ptbxl_root):
     store.add_label(record_key(record), "NORM", "alice")
     bare = record.path.with_suffix("")  # any of the record's names finds it
     assert store.statuses_by_path([record.path, bare]) == {str(record.path): "labelled", str(bare): "labelled"}
+    assert store.statuses_by_path([record.path], author="bob") == {str(record.path): "none"}  # bob's own: none
+    assert store.statuses_by_path([record.path], author="alice") == {str(record.path): "labelled"}
+
+
+def _counted(db: Database) -> tuple[dict, dict]:
+    """What the triggers kept, and what aggregating every annotation says it must be."""
+    kept = ({row[0]: (row[1], row[2]) for row in db.query("SELECT * FROM ann_record_counts") if row[1]},
+            {(row[0], row[1]): (row[2], row[3]) for row in db.query("SELECT * FROM ann_author_counts") if row[2]})
+    live = "SUM(CASE WHEN deleted_at IS NULL THEN 1 ELSE 0 END)"
+    signed = "SUM(CASE WHEN deleted_at IS NULL AND confirmed_at IS NOT NULL THEN 1 ELSE 0 END)"
+    truth = ({row[0]: (row[1], row[2]) for row in db.query(
+                 f"SELECT record_key, {live}, {signed} FROM annotations GROUP BY record_key") if row[1]},
+             {(row[0], row[1]): (row[2], row[3]) for row in db.query(
+                 f"SELECT record_key, author, {live}, {signed} FROM annotations GROUP BY record_key, author") if row[2]})
+    return kept, truth
+
+
+def test_per_record_counts_follow_every_change_and_give_the_status_column(store, record, tmp_path):
+    key = record_key(record)
+    store.register_record("other", FAKE_INFO)
+    mine = store.add_label(key, "NORM", "alice")
+    theirs = store.add_interval(key, "II", 1.0, 1.2, "PVC", "bob")
+    store.add_label("other", "MI", "bob")
+    assert store.statuses([key, "other", "never"]) == {key: "labelled", "other": "labelled", "never": "none"}
+    store.confirm(mine.id, "alice")
+    assert store.status(key, author="alice") == "confirmed" and store.status(key, author="bob") == "labelled"
+    assert store.status(key) == "labelled" and store.status(key, author="carol") == "none"
+    store.confirm(theirs.id, "bob")
+    assert store.status(key) == "confirmed"
+    store.edit(mine.id, "alice", note="on review")  # an edit withdraws the signature
+    assert store.status(key) == "labelled" and store.status(key, author="alice") == "labelled"
+    store.delete(mine.id, "alice")
+    assert store.status(key) == "confirmed" and store.status(key, author="alice") == "none"
+    (tmp_path / "in.csv").write_text("record_key,kind,label,author\nother,label,STTC,carol\n")
+    import_csv(store, tmp_path / "in.csv", "importer")
+    with store.db.transaction() as conn:  # a change made past the app is counted too
+        conn.execute("UPDATE annotations SET record_key = ?, confirmed_at = 'x', confirmed_by = author"
+                     " WHERE id = ?", ("other", theirs.id))
+    kept, truth = _counted(store.db)
+    assert kept == truth and truth[0] == {"other": (3, 1)}
+    assert store.statuses_by_path([record.path]) == {str(record.path): "none"}
+
+
+def test_upgrading_a_library_counts_the_annotations_it_already_holds(library):
+    before_counts = Schema(ANNOTATION_SCHEMA.component, ANNOTATION_SCHEMA.migrations[:3])
+    db = Database(library)
+    db.ensure(AUDIT_SCHEMA)
+    db.ensure(before_counts)
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO ann_records (record_key, name, first_seen) VALUES ('a', 'a', 'now'), ('b', 'b', 'now')")
+        for i, (key, author, deleted, signed) in enumerate([("a", "alice", None, "t"), ("a", "bob", None, None),
+                                                            ("a", "bob", "t", None), ("b", "alice", None, None)]):
+            conn.execute("INSERT INTO annotations (record_key, kind, label, author, created_at, updated_at, updated_by,"
+                         " deleted_at, confirmed_at) VALUES (?, 'label', ?, ?, 'now', 'now', ?, ?, ?)",
+                         (key, f"L{i}", author, author, deleted, signed))
+    db.close()
+    store = AnnotationStore(library)  # the app opens the old library: migration 4 counts what is there
+    kept, truth = _counted(store.db)
+    assert kept == truth == ({"a": (2, 1), "b": (1, 0)},
+                             {("a", "alice"): (1, 1), ("a", "bob"): (1, 0), ("b", "alice"): (1, 0)})
+    assert store.statuses(["a", "b"]) == {"a": "labelled", "b": "labelled"}
+    assert store.status("a", author="alice") == "confirmed"
+    store.close()
 
 
 def test_features_share_one_library_and_migrate_independently(tmp_path, library, store):
@@ -294,7 +358,7 @@ def test_features_share_one_library_and_migrate_independently(tmp_path, library,
     v1 = Schema("pe_scores", (("CREATE TABLE pe_scores (id INTEGER PRIMARY KEY, patient TEXT)",),))
     db.ensure(v1)
     db.ensure(Schema("pe_scores", v1.migrations + (("ALTER TABLE pe_scores ADD COLUMN wells REAL",),)))
-    assert (db.version("pe_scores"), db.version("annotations"), db.version("audit")) == (2, 3, 1)
+    assert (db.version("pe_scores"), db.version("annotations"), db.version("audit")) == (2, ANNOTATION_SCHEMA.version, 1)
     assert db.journal_mode == ("server" if db.is_server else "wal")
     shared = AnnotationStore(db)
     shared.register_record("k", FAKE_INFO)

@@ -143,29 +143,40 @@ class AnnotationStore:
                              " GROUP BY label ORDER BY COUNT(*) DESC, label")
         return [row[0] for row in rows]
 
-    def status(self, record_key: str) -> str:
-        """``"none"``, ``"labelled"`` (has annotations, not all confirmed) or ``"confirmed"``."""
-        return self.statuses([record_key])[record_key]
+    def status(self, record_key: str, author: str | None = None) -> str:
+        """``"none"``, ``"labelled"`` (has annotations, not all confirmed) or ``"confirmed"``; with
+        ``author``, of that author's annotations only (a blinded reader's own status)."""
+        return self.statuses([record_key], author)[record_key]
 
-    def statuses(self, record_keys: Iterable[str]) -> dict[str, str]:
+    def statuses(self, record_keys: Iterable[str], author: str | None = None) -> dict[str, str]:
         keys = list(dict.fromkeys(record_keys))
-        counts = self._counts(keys)
+        counts = self._counts(keys, author)
         return {key: status_of(*counts.get(key, (0, 0))) for key in keys}
 
-    def statuses_by_path(self, paths: Iterable[str | Path]) -> dict[str, str]:
+    def statuses_by_path(self, paths: Iterable[str | Path], author: str | None = None) -> dict[str, str]:
         """Status per record path (header, signal file or bare record name), for a library list.
 
         Keys of the result are the paths as given; records never opened here are ``"none"``. One query
-        joins all the paths to their annotation counts (from the status index alone).
+        joins the paths to the counts the triggers keep (``ann_record_counts``; ``ann_author_counts``
+        with ``author``): one row per record, however many annotations it has. On a team server a
+        blinded study's records have no visible total for a reader (row-level security); their own
+        counts stand in for it there.
         """
         resolved = _path_ids(paths)
         dialect = self.db.dialect
-        rows = self.db.query(
-            "SELECT p.path, COUNT(a.record_key), COUNT(a.confirmed_at) FROM ann_record_paths p"
-            " LEFT JOIN annotations a ON a.record_key = p.record_key AND a.deleted_at IS NULL"
-            f" WHERE {dialect.member_of('p.path')} GROUP BY p.path",
-            (dialect.list_parameter(sorted(set(resolved.values()))),))
-        counts = {row[0]: (row[1], row[2]) for row in rows}
+        if author is None:
+            sql = ("SELECT p.path, COALESCE(c.live, (SELECT SUM(o.live) FROM ann_author_counts o"
+                   " WHERE o.record_key = p.record_key)), COALESCE(c.signed, (SELECT SUM(o.signed) FROM"
+                   " ann_author_counts o WHERE o.record_key = p.record_key)) FROM ann_record_paths p"
+                   " LEFT JOIN ann_record_counts c ON c.record_key = p.record_key")
+            params: tuple = ()
+        else:
+            sql = ("SELECT p.path, c.live, c.signed FROM ann_record_paths p LEFT JOIN ann_author_counts c"
+                   " ON c.record_key = p.record_key AND c.author = ?")
+            params = (author.strip(),)
+        rows = self.db.query(f"{sql} WHERE {dialect.member_of('p.path')}",
+                             (*params, dialect.list_parameter(sorted(set(resolved.values())))))
+        counts = {row[0]: (row[1] or 0, row[2] or 0) for row in rows}
         return {given: status_of(*counts.get(real, (0, 0))) for given, real in resolved.items()}
 
     # -- changes -------------------------------------------------------------------------------------
@@ -356,15 +367,24 @@ class AnnotationStore:
         return any(other["lead"] == row["lead"] and abs(other["t0"] - row["t0"]) <= tolerance
                    and abs(other["t1"] - row["t1"]) <= tolerance for other in others)
 
-    def _counts(self, keys: list[str]) -> dict[str, tuple[int, int]]:
-        """(live, confirmed) annotation counts per record key, queried in chunks under SQLite's variable limit."""
-        counts: dict[str, tuple[int, int]] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            rows = self.db.query(
-                "SELECT record_key, COUNT(*), COUNT(confirmed_at) FROM annotations WHERE deleted_at IS NULL"
-                f" AND record_key IN ({','.join('?' * len(chunk))}) GROUP BY record_key", chunk)
-            counts.update((row[0], (row[1], row[2])) for row in rows)
+    def _counts(self, keys: list[str], author: str | None = None) -> dict[str, tuple[int, int]]:
+        """(live, signed) annotation counts per record key (of ``author`` only, if given), from the counts
+        the triggers keep, in one query."""
+        member = self.db.dialect.member_of("record_key")
+        listed = self.db.dialect.list_parameter(keys)
+        if author is None:
+            rows = self.db.query(f"SELECT record_key, live, signed FROM ann_record_counts WHERE {member}", (listed,))
+            counts = {row[0]: (row[1], row[2]) for row in rows}
+            hidden = [key for key in keys if key not in counts]  # no total, or one the server hides from this role
+            if not hidden:
+                return counts
+            rows = self.db.query("SELECT record_key, SUM(live), SUM(signed) FROM ann_author_counts"
+                                 f" WHERE {member} GROUP BY record_key", (self.db.dialect.list_parameter(hidden),))
+        else:
+            rows = self.db.query(f"SELECT record_key, live, signed FROM ann_author_counts WHERE author = ? AND {member}",
+                                 (author.strip(), listed))
+            counts = {}
+        counts.update((row[0], (row[1], row[2])) for row in rows)
         return counts
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from ecgstudio.store.dialect import (BUSY_TIMEOUT_S, Dialect, classify_connect_error, dialect_for, enter_wal_mode,
                                      is_server_url)
 from ecgstudio.store.errors import LibraryError, LibraryUnavailable, display_location
+from ecgstudio.store.tally import Tally
 
 
 class Connection:
@@ -56,6 +57,13 @@ class Connection:
         """One migration statement, rewritten for this backend."""
         for text in self.dialect.ddl(statement):
             self._db._run(lambda raw: raw.execute(text))
+
+    def add_tally(self, tally: Tally) -> None:
+        """A migration step: create ``tally``'s table and triggers and count the rows already there."""
+        self.ddl(tally.create_table())
+        for text in self.dialect.tally_triggers(self, tally):
+            self._db._run(lambda raw: raw.execute(text))
+        self.execute(tally.backfill())
 
 
 #: One migration step: SQL statements run in order, or a function given the :class:`Connection`.
