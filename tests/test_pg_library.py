@@ -20,10 +20,11 @@ from ecgstudio.annotations.store import AnnotationStore
 from ecgstudio.library_schemas import library_schemas
 from ecgstudio.pe.form import PEForm
 from ecgstudio.pe.store import PEFormStore
-from ecgstudio.store import Database
+from ecgstudio.store import Database, audit_history
 from ecgstudio.store.access import add_user, setup_access
 from ecgstudio.store.cli import main as cli_main
-from ecgstudio.store.errors import LibraryUnavailable
+from ecgstudio.store.errors import LibraryRefused, LibraryUnavailable
+from ecgstudio.studies.store import StudyError, StudyStore
 from ecgstudio.store.transfer import copy_library, library_digest
 
 INFO = SimpleNamespace(name="rec", fs=500.0, n_samples=5000, leads=("I", "II", "V1"), path=None)
@@ -68,6 +69,49 @@ def test_a_reader_changes_only_their_own_annotations_even_with_hand_written_sql(
     assert bob.get(theirs.id).label == "NORM" and alice.get(mine.id).confirmed_by == "alice"
     raw.close()
     alice.close(), bob.close()
+
+
+def test_a_blinded_study_hides_the_other_readers_annotations_even_from_hand_written_sql(team):
+    owner = team.owner
+    for key in ("free", "k2"):
+        owner.register_record(key, INFO)
+    add_user(owner.db, "erin", "reader")
+    studies = StudyStore(owner.db)
+    study = studies.create("blind", ["k"], ["NORM", "MI"], ["alice", "bob"], "dana")
+    studies.create("carol reads", ["k2"], ["NORM"], ["carol", "bob"], "dana")
+    alice, bob, carol = (AnnotationStore(team.url(name)) for name in ("alice", "bob", "carol"))
+    alice.add_label("k", "NORM", "alice")
+    theirs = bob.add_label("k", "MI", "bob")
+    bob.add_label("free", "NORM", "bob")  # a record in no study: everyone sees it
+    bob.add_label("k2", "MI", "bob")
+    raw = psycopg.connect(team.url("alice"), autocommit=True)
+
+    def seen(sql: str, params=()) -> list[tuple]:
+        return [tuple(row) for row in raw.execute(sql, params).fetchall()]
+
+    assert seen("SELECT record_key, author, label FROM annotations ORDER BY id") == [
+        ("k", "alice", "NORM"), ("free", "bob", "NORM")]  # k2 is in a blinded study alice is not adjudicating
+    assert seen("SELECT COUNT(*) FROM annotations WHERE id = %s", (theirs.id,)) == [(0,)]
+    audit = seen("SELECT entity_id, new_json FROM audit_log WHERE entity = 'annotation'")
+    assert str(theirs.id) not in {row[0] for row in audit} and not any('"MI"' in row[1] for row in audit)
+    assert seen("SELECT record_key, live FROM ann_record_counts ORDER BY 1") == [("free", 1)]
+    assert seen("SELECT record_key, author FROM ann_author_counts ORDER BY 1, 2") == [("free", "bob"), ("k", "alice")]
+    raw.close()
+    assert [a.author for a in alice.annotations("k")] == ["alice"] and alice.status("k") == "labelled"
+    with pytest.raises(StudyError, match="blinded"):  # alice's agreement would count bob's labels as absent
+        StudyStore(alice.db).agreement(study)
+    erin = AnnotationStore(team.url("erin"))  # a reader outside the study could pass the labels on
+    assert erin.annotations("k") == [] and erin.status("k") == "none"
+    assert sorted(a.author for a in carol.annotations("k")) == ["alice", "bob"]  # the adjudicator sees all
+    assert StudyStore(carol.db).readings(study) == {("k", "alice", "NORM"), ("k", "bob", "MI")}
+    assert [a.author for a in carol.annotations("k2")] == []  # ... but is blinded in the study she reads
+    with pytest.raises(LibraryRefused):
+        StudyStore(alice.db).set_blinded(study, False, "alice")
+    StudyStore(Database(team.url("dana"))).set_blinded(study, False, "dana")  # an administrator lifts it
+    assert sorted(a.author for a in alice.annotations("k")) == ["alice", "bob"]
+    assert [e.actor for e in audit_history(alice.db, "study", study.id)] == ["dana", "dana"]
+    for store in (alice, bob, carol, erin):
+        store.close()
 
 
 def test_nobody_alters_the_audit_trail_not_even_the_owner(team):

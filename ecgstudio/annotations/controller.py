@@ -49,6 +49,8 @@ class AnnotationController(QObject):
         self.panel.jumpTo.connect(window.view.show_interval)
         self.panel.statusChanged.connect(self._status_changed)
         self.panel.libraryProblem.connect(self._library_problem)
+        self.panel.blindingChanged.connect(lambda _on: self.refresh_statuses())
+        window.context.identity.changed.connect(lambda _name: self.refresh_statuses())  # a blinded status is per reader
         self._reconnect_timer = QTimer(self, interval=RECONNECT_MS, timeout=self._try_reconnect)
         window.context.recordChanged.connect(self._record_changed)
         window.library.scanFinished.connect(lambda _n: self.refresh_statuses())
@@ -88,10 +90,10 @@ class AnnotationController(QObject):
             self.window.statusBar().showMessage(f"Reconnected to the library {self.store.db}", 8000)
 
     def refresh_statuses(self) -> None:
-        """Badges for every listed record this library has seen before."""
+        """Badges for every listed record this library has seen before (a blinded reader's own only)."""
         keys = [entry.key for entry in self.window.library.model.entries]
         try:
-            statuses = self.store.statuses_by_path(keys)
+            statuses = self.store.statuses_by_path(keys, self.panel.status_author)
         except LibraryError as exc:
             self._library_problem(exc.reason)
             return

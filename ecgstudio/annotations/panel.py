@@ -41,6 +41,7 @@ class AnnotationPanel(QWidget):
     jumpTo = Signal(float, float)        # t0, t1 seconds of a double-clicked mark
     statusChanged = Signal(str, str)     # record_key, "none" | "labelled" | "confirmed"
     libraryProblem = Signal(str)         # the library is busy or unreachable (for the status bar); "" when fine
+    blindingChanged = Signal(bool)       # blinded reading on/off: the library list's statuses must follow
 
     def __init__(self, store: AnnotationStore, identity: Identity, parent: QWidget | None = None):
         super().__init__(parent)
@@ -123,6 +124,13 @@ class AnnotationPanel(QWidget):
         """Show only the annotating author's own annotations (blinded reading in a study), or everyone's."""
         self._blinded = blinded
         self._refresh()
+        self.blindingChanged.emit(blinded)
+
+    @property
+    def status_author(self) -> str | None:
+        """Whose annotations a status counts: the reader's own while blinded (no hint of the others'
+        labels, not even "labelled"), everyone's otherwise."""
+        return self.author if self._blinded else None  # blinded without a name: "" counts nobody's
 
     def reload(self) -> None:
         """Re-read the store, after an import or a change made outside this panel."""
@@ -130,7 +138,7 @@ class AnnotationPanel(QWidget):
 
     def annotation_status(self, record_key: str) -> str:
         """``"none"``, ``"labelled"`` or ``"confirmed"`` for the library's record list."""
-        return self.store.status(record_key)
+        return self.store.status(record_key, self.status_author)
 
     @Slot(object, float, float)
     def add_interval(self, lead: str | None, t0: float, t1: float) -> None:
@@ -271,8 +279,8 @@ class AnnotationPanel(QWidget):
                 annotations = [a for a in annotations if a.author == self.author]
             vocabulary = self.store.vocabulary() if has_record else []
             words = {term.code: term.display for term in self.store.vocabulary(include_retired=True)}
-            suggestions = self.store.interval_labels()
-            status = self.store.status(self.record_key) if has_record else STATUS_NONE
+            suggestions = self.store.interval_labels(self.status_author)
+            status = self.store.status(self.record_key, self.status_author) if has_record else STATUS_NONE
             name = (self.store.record_meta(self.record_key) or {}).get("name", "") if has_record else ""
         except LibraryError as exc:  # keep showing what was last read; say why nothing changes
             self.libraryProblem.emit(_reason(exc))

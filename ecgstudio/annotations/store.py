@@ -137,10 +137,12 @@ class AnnotationStore:
         """Audit rows of one annotation, or of every annotation when ``annotation_id`` is None."""
         return audit_history(self.db, ENTITY, annotation_id)
 
-    def interval_labels(self) -> list[str]:
-        """Interval labels used anywhere in the library, most used first (for completion)."""
-        rows = self.db.query("SELECT label FROM annotations WHERE kind = 'interval' AND deleted_at IS NULL"
-                             " GROUP BY label ORDER BY COUNT(*) DESC, label")
+    def interval_labels(self, author: str | None = None) -> list[str]:
+        """Interval labels used anywhere in the library (by ``author`` only, if given: a blinded reader is
+        not prompted with the others' labels), most used first (for completion)."""
+        mine, params = ("", ()) if author is None else (" AND author = ?", (author.strip(),))
+        rows = self.db.query(f"SELECT label FROM annotations WHERE kind = 'interval' AND deleted_at IS NULL{mine}"
+                             " GROUP BY label ORDER BY COUNT(*) DESC, label", params)
         return [row[0] for row in rows]
 
     def status(self, record_key: str, author: str | None = None) -> str:
@@ -157,26 +159,23 @@ class AnnotationStore:
         """Status per record path (header, signal file or bare record name), for a library list.
 
         Keys of the result are the paths as given; records never opened here are ``"none"``. One query
-        joins the paths to the counts the triggers keep (``ann_record_counts``; ``ann_author_counts``
-        with ``author``): one row per record, however many annotations it has. On a team server a
-        blinded study's records have no visible total for a reader (row-level security); their own
-        counts stand in for it there.
+        joins the paths to the counts the triggers keep: one row per record, however many annotations
+        it has. ``author`` and what a team server hides: as :meth:`_counts`.
         """
         resolved = _path_ids(paths)
         dialect = self.db.dialect
         if author is None:
-            sql = ("SELECT p.path, COALESCE(c.live, (SELECT SUM(o.live) FROM ann_author_counts o"
-                   " WHERE o.record_key = p.record_key)), COALESCE(c.signed, (SELECT SUM(o.signed) FROM"
-                   " ann_author_counts o WHERE o.record_key = p.record_key)) FROM ann_record_paths p"
-                   " LEFT JOIN ann_record_counts c ON c.record_key = p.record_key")
-            params: tuple = ()
+            counted, params = "ann_record_counts c ON c.record_key = p.record_key", ()
         else:
-            sql = ("SELECT p.path, c.live, c.signed FROM ann_record_paths p LEFT JOIN ann_author_counts c"
-                   " ON c.record_key = p.record_key AND c.author = ?")
-            params = (author.strip(),)
-        rows = self.db.query(f"{sql} WHERE {dialect.member_of('p.path')}",
+            counted, params = "ann_author_counts c ON c.record_key = p.record_key AND c.author = ?", (author.strip(),)
+        rows = self.db.query(f"SELECT p.path, p.record_key, c.live, c.signed FROM ann_record_paths p LEFT JOIN {counted}"
+                             f" WHERE {dialect.member_of('p.path')}",
                              (*params, dialect.list_parameter(sorted(set(resolved.values())))))
-        counts = {row[0]: (row[1] or 0, row[2] or 0) for row in rows}
+        counts = {row[0]: (row[2], row[3]) for row in rows if row[2] is not None}
+        if author is None and len(counts) < len(rows):
+            key_of = {row[0]: row[1] for row in rows if row[2] is None}
+            stand_in = self._author_sums(list(set(key_of.values())))
+            counts.update((path, stand_in[key]) for path, key in key_of.items() if key in stand_in)
         return {given: status_of(*counts.get(real, (0, 0))) for given, real in resolved.items()}
 
     # -- changes -------------------------------------------------------------------------------------
@@ -368,24 +367,31 @@ class AnnotationStore:
                    and abs(other["t1"] - row["t1"]) <= tolerance for other in others)
 
     def _counts(self, keys: list[str], author: str | None = None) -> dict[str, tuple[int, int]]:
-        """(live, signed) annotation counts per record key (of ``author`` only, if given), from the counts
-        the triggers keep, in one query."""
-        member = self.db.dialect.member_of("record_key")
-        listed = self.db.dialect.list_parameter(keys)
-        if author is None:
-            rows = self.db.query(f"SELECT record_key, live, signed FROM ann_record_counts WHERE {member}", (listed,))
-            counts = {row[0]: (row[1], row[2]) for row in rows}
-            hidden = [key for key in keys if key not in counts]  # no total, or one the server hides from this role
-            if not hidden:
-                return counts
-            rows = self.db.query("SELECT record_key, SUM(live), SUM(signed) FROM ann_author_counts"
-                                 f" WHERE {member} GROUP BY record_key", (self.db.dialect.list_parameter(hidden),))
-        else:
+        """(live, signed) annotation counts per record key, from the counts the triggers keep.
+
+        With ``author``, that author's own (a blinded reader's status). Without, the record's totals;
+        a record with no total row was never annotated, or is in a blinded study whose totals a team
+        server hides from this reader (row-level security): the per-author rows they may see stand in."""
+        if not keys:
+            return {}
+        dialect = self.db.dialect
+        member = dialect.member_of("record_key")
+        if author is not None:
             rows = self.db.query(f"SELECT record_key, live, signed FROM ann_author_counts WHERE author = ? AND {member}",
-                                 (author.strip(), listed))
-            counts = {}
-        counts.update((row[0], (row[1], row[2])) for row in rows)
-        return counts
+                                 (author.strip(), dialect.list_parameter(keys)))
+            return {row[0]: (row[1], row[2]) for row in rows}
+        rows = self.db.query(f"SELECT record_key, live, signed FROM ann_record_counts WHERE {member}",
+                             (dialect.list_parameter(keys),))
+        counts = {row[0]: (row[1], row[2]) for row in rows}
+        unseen = [key for key in keys if key not in counts]
+        return {**self._author_sums(unseen), **counts} if unseen else counts
+
+    def _author_sums(self, keys: list[str]) -> dict[str, tuple[int, int]]:
+        """Per record, the sum of the per-author counts this connection may see."""
+        rows = self.db.query("SELECT record_key, SUM(live), SUM(signed) FROM ann_author_counts"
+                             f" WHERE {self.db.dialect.member_of('record_key')} GROUP BY record_key",
+                             (self.db.dialect.list_parameter(keys),))
+        return {row[0]: (row[1], row[2]) for row in rows}
 
 
 def _path_id(path: str | Path) -> str:
@@ -394,18 +400,22 @@ def _path_id(path: str | Path) -> str:
 
 
 def _path_ids(paths: Iterable[str | Path]) -> dict[str, str]:
-    """:func:`_path_id` of many paths, resolving each folder once (a library lists thousands per folder):
-    the folder's real path, and the header's own target when the header itself is a symbolic link."""
+    """:func:`_path_id` of many paths (a library lists thousands per folder), in string operations: each
+    folder is made absolute and resolved once, and only the header itself is looked at (``lstat``),
+    for when it is a symbolic link. This is most of the status column's time outside the query."""
     folders: dict[str, str] = {}
     out: dict[str, str] = {}
+    sep = os.sep
     for given in paths:
         text = str(given)
-        base, suffix = os.path.splitext(text)  # header_path_of in string form: pathlib costs more than the query
-        header = (base if suffix.lower() in RECORD_SUFFIXES else text) + ".hea"
-        folder, name = os.path.split(os.path.abspath(header))
-        if folder not in folders:
-            folders[folder] = os.path.realpath(folder)
-        candidate = os.path.join(folders[folder], name)
+        slash, dot = text.rfind(sep), text.rfind(".")
+        if dot > slash + 1 and text[dot:].lower() in RECORD_SUFFIXES:  # header_path_of, as splitext would
+            text = text[:dot]
+        folder, name = (text[:slash] if slash > 0 else sep if slash == 0 else "."), text[slash + 1:] + ".hea"
+        real = folders.get(folder)
+        if real is None:
+            real = folders[folder] = os.path.realpath(os.path.abspath(folder))
+        candidate = (real if real.endswith(sep) else real + sep) + name
         out[str(given)] = os.path.realpath(candidate) if os.path.islink(candidate) else candidate
     return out
 

@@ -4,11 +4,13 @@ A SQLite file has no users: whoever can write the file can write the library, an
 checks are all there is. On a server each person connects as their own database role, and the rules
 below hold for any client, hand-written SQL included:
 
-- ``ecg_reader`` (every reader): reads everything; creates, edits and signs only annotations whose
+- ``ecg_reader`` (every reader): reads everything except, in a blinded study, the other readers'
+  annotations of the study's records (their rows, their audit rows and their counts); creates, edits and signs only annotations whose
   author is their own role; appends audit rows only in their own name; can never update, delete or
   truncate the audit trail (no privilege, and triggers refuse it even for the owner); records their own
   progress in reading studies.
-- ``ecg_adjudicator``: a reader who may also write a study's consensus labels and edit the vocabulary.
+- ``ecg_adjudicator``: a reader who may also write a study's consensus labels and edit the vocabulary,
+  and who sees every reader's annotations of a blinded study, unless they are one of its readers.
 - ``ecg_admin``: creates studies and manages readers (an admin's login role gets ``CREATEROLE``);
   holds no right to rewrite anyone's annotations.
 
@@ -33,6 +35,8 @@ _READER_GRANTS = {
     "ann_record_paths": "SELECT, INSERT, UPDATE",
     "ann_vocabulary": "SELECT",
     "annotations": "SELECT, INSERT, UPDATE",
+    "ann_record_counts": "SELECT",
+    "ann_author_counts": "SELECT",
     "pe_forms": "SELECT, INSERT, UPDATE",
     "jobs": "SELECT, INSERT, UPDATE",
     "studies": "SELECT",
@@ -46,15 +50,34 @@ _ADMIN_GRANTS = {**{table: "SELECT" for table in _READER_GRANTS}, "audit_log": "
                  "ann_vocabulary": "SELECT, INSERT, UPDATE", "studies": "SELECT, INSERT, UPDATE",
                  "study_records": "SELECT, INSERT", "study_readers": "SELECT, INSERT, UPDATE"}
 
+
+def _not_blinded(table: str) -> str:
+    """The row's record is in no blinded study this role is blinded in: one it reads, or any study for
+    a role that is no adjudicator (a reader outside the study could pass the labels on)."""
+    return ("NOT EXISTS (SELECT 1 FROM study_records r JOIN studies s ON s.id = r.study_id"
+            f" WHERE r.record_key = {table}.record_key AND s.blinded = 1"
+            f" AND (NOT pg_has_role('{ADJUDICATOR}', 'MEMBER')"
+            " OR EXISTS (SELECT 1 FROM study_readers d WHERE d.study_id = s.id AND d.reader = current_user)))")
+
+
+#: An annotation's audit rows hold its values: visible exactly when the annotation is (the subquery
+#: sees annotations through their own policy). CASE, not OR: other entities' ids are not numbers.
+_AUDIT_VISIBLE = ("CASE WHEN entity = 'annotation' THEN EXISTS (SELECT 1 FROM annotations a"
+                  " WHERE a.id = CAST(audit_log.entity_id AS BIGINT)) ELSE true END")
+
 #: (table, policy, command, roles, USING, WITH CHECK); a table with RLS on and no policy for a command refuses it
 _POLICIES = (
-    ("annotations", "read_all", "SELECT", "PUBLIC", "true", None),
+    ("annotations", "read_unblinded", "SELECT", "PUBLIC", f"author = current_user OR {_not_blinded('annotations')}",
+     None),
+    ("ann_record_counts", "read_unblinded", "SELECT", "PUBLIC", _not_blinded("ann_record_counts"), None),
+    ("ann_author_counts", "read_unblinded", "SELECT", "PUBLIC",
+     f"author = current_user OR {_not_blinded('ann_author_counts')}", None),
     ("annotations", "create_own", "INSERT", READER,
      None, "author = current_user AND updated_by = current_user AND confirmed_by IS NULL"),
     ("annotations", "change_own", "UPDATE", READER, "author = current_user",
      "author = current_user AND updated_by = current_user AND (confirmed_by IS NULL OR confirmed_by = current_user)"
      " AND (deleted_by IS NULL OR deleted_by = current_user)"),
-    ("audit_log", "read_all", "SELECT", "PUBLIC", "true", None),
+    ("audit_log", "read_unblinded", "SELECT", "PUBLIC", _AUDIT_VISIBLE, None),
     ("audit_log", "append_own", "INSERT", f"{READER}, {ADMIN}", None, "actor = current_user"),
     ("study_progress", "read_all", "SELECT", "PUBLIC", "true", None),
     ("study_progress", "own_progress", "INSERT", READER, None, "reader = current_user"),
@@ -63,6 +86,10 @@ _POLICIES = (
     ("study_consensus", "adjudicator_writes", "INSERT", ADJUDICATOR, None, "decided_by = current_user"),
     ("study_consensus", "adjudicator_updates", "UPDATE", ADJUDICATOR, "true", "decided_by = current_user"),
 )
+#: policies of earlier versions that a rerun of :func:`setup_access` must drop (permissive policies add up)
+_RETIRED = (("annotations", "read_all"), ("audit_log", "read_all"))
+#: the blinding policies look studies up: a library set up without them would silently not blind
+_NEEDED = ("studies", "study_records", "study_readers", "annotations", "ann_record_counts", "ann_author_counts")
 
 
 def _require_server(db: Database) -> None:
@@ -74,6 +101,10 @@ def setup_access(db: Database) -> None:
     """Create the three group roles (once per server), turn row-level security on and grant per role."""
     _require_server(db)
     tables = {row[0] for row in db.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+    missing = [table for table in _NEEDED if table not in tables]
+    if missing:
+        raise LibraryError(db.location, f"lacks the tables {', '.join(missing)}: open it with this ECG Studio"
+                                        " (or run 'python -m ecgstudio.store setup') before setting up access")
     with db.transaction() as conn:
         db.dialect.migration_lock(conn)
         for role in (READER, ADJUDICATOR, ADMIN):
@@ -88,6 +119,8 @@ def setup_access(db: Database) -> None:
                     conn.ddl(f"GRANT {privileges} ON {table} TO {role}")
         for table in {policy[0] for policy in _POLICIES} & tables:
             conn.ddl(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        for table, name in _RETIRED:
+            conn.ddl(f"DROP POLICY IF EXISTS {name} ON {table}")
         for table, name, command, roles, using, check in _POLICIES:
             if table not in tables:
                 continue

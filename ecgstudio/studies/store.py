@@ -62,7 +62,13 @@ STUDY_SCHEMA = Schema("studies", ((
     " from_readings TEXT NOT NULL,"
     " note TEXT NOT NULL DEFAULT '',"
     " UNIQUE (study_id, record_key, label))",
-),), tables=("studies", "study_records", "study_readers", "study_progress", "study_consensus"))
+), (
+    # v2: a study is read blinded unless an administrator lifts it; on a server row-level security hides
+    # the other readers' annotations of a blinded study's records (ecgstudio.store.access), which looks
+    # studies up by record.
+    "ALTER TABLE studies ADD COLUMN blinded INTEGER NOT NULL DEFAULT 1 CHECK (blinded IN (0, 1))",
+    "CREATE INDEX study_records_by_record ON study_records (record_key)",
+)), tables=("studies", "study_records", "study_readers", "study_progress", "study_consensus"))
 
 
 class StudyError(ValueError):
@@ -77,6 +83,7 @@ class Study:
     records: tuple[str, ...]
     readers: tuple[str, ...]
     created_by: str
+    blinded: bool = True
 
 
 @dataclass(frozen=True)
@@ -102,8 +109,9 @@ class StudyStore:
     # -- set-up --------------------------------------------------------------------------------------
 
     def create(self, name: str, record_keys: Sequence[str], vocabulary: Sequence[str], readers: Sequence[str],
-               actor: str) -> Study:
-        """A new study; its records must be in the library (opened or imported once)."""
+               actor: str, blinded: bool = True) -> Study:
+        """A new study; its records must be in the library (opened or imported once). ``blinded``: while
+        it is, each reader sees only their own labels of its records (enforced by a team server)."""
         name, readers = name.strip(), list(dict.fromkeys(r.strip() for r in readers if r.strip()))
         vocabulary, keys = list(dict.fromkeys(vocabulary)), list(dict.fromkeys(record_keys))
         if not name or not vocabulary or not keys or len(readers) < 2:
@@ -115,14 +123,25 @@ class StudyStore:
         with self.db.transaction() as conn:
             if conn.execute("SELECT 1 FROM studies WHERE name = ?", (name,)).fetchall():
                 raise StudyError(f"a study named {name!r} exists already")
-            study_id = conn.insert("INSERT INTO studies (name, vocabulary, created_at, created_by) VALUES (?, ?, ?, ?)",
-                                   (name, json.dumps(vocabulary), utc_now(), actor))
+            study_id = conn.insert("INSERT INTO studies (name, vocabulary, created_at, created_by, blinded)"
+                                   " VALUES (?, ?, ?, ?, ?)", (name, json.dumps(vocabulary), utc_now(), actor,
+                                                               int(blinded)))
             conn.executemany("INSERT INTO study_records VALUES (?, ?, ?)",
                              [(study_id, key, i) for i, key in enumerate(keys)])
             conn.executemany("INSERT INTO study_readers VALUES (?, ?)", [(study_id, r) for r in readers])
             append_audit(conn, actor, "create", STUDY_ENTITY, study_id, None,
-                         {"name": name, "vocabulary": vocabulary, "readers": readers, "records": len(keys)})
+                         {"name": name, "vocabulary": vocabulary, "readers": readers, "records": len(keys),
+                          "blinded": blinded})
         return self.study(study_id)
+
+    def set_blinded(self, study: Study, blinded: bool, actor: str) -> Study:
+        """Lift (or restore) a study's blinding, e.g. once it is adjudicated; audited. On a server only an
+        administrator's role may (readers and adjudicators cannot update studies)."""
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE studies SET blinded = ? WHERE id = ?", (int(blinded), study.id))
+            append_audit(conn, actor, "update", STUDY_ENTITY, study.id, {"blinded": study.blinded},
+                         {"blinded": blinded})
+        return self.study(study.id)
 
     def studies(self) -> list[Study]:
         return [self.study(row[0]) for row in self.db.query("SELECT id FROM studies ORDER BY id")]
@@ -136,7 +155,8 @@ class StudyStore:
             "SELECT record_key FROM study_records WHERE study_id = ? ORDER BY position", (study_id,)))
         readers = tuple(r[0] for r in self.db.query(
             "SELECT reader FROM study_readers WHERE study_id = ? ORDER BY reader", (study_id,)))
-        return Study(row["id"], row["name"], tuple(json.loads(row["vocabulary"])), records, readers, row["created_by"])
+        return Study(row["id"], row["name"], tuple(json.loads(row["vocabulary"])), records, readers, row["created_by"],
+                     bool(row["blinded"]))
 
     # -- reading -------------------------------------------------------------------------------------
 
@@ -170,7 +190,13 @@ class StudyStore:
     # -- agreement -----------------------------------------------------------------------------------
 
     def readings(self, study: Study) -> set[tuple[str, str, str]]:
-        """(record_key, reader, label) of every present reading in the study (live record labels)."""
+        """(record_key, reader, label) of every present reading in the study (live record labels).
+
+        A reader of a blinded study on a server sees only their own readings, so any agreement they
+        computed would be wrong: it is refused, in words."""
+        if study.blinded and self.db.user in study.readers:
+            raise StudyError(f"study {study.name!r} is blinded: you ({self.db.user}) see only your own labels;"
+                             " its agreement and consensus are for an adjudicator")
         placeholders = ",".join("?" * len(study.readers))
         rows = self.db.query(
             "SELECT a.record_key, a.author, a.label FROM annotations a JOIN study_records s"
