@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import socket
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -166,9 +168,30 @@ def test_hpo_jobs_call_the_engine_search_with_trials_and_storage(tmp_path):
                          "sqlite:///s.db", "--progress", "jsonl"]
 
 
-def test_history_marks_jobs_interrupted_by_a_closed_app_as_failed(tmp_path):
-    db = Database(tmp_path / "library.sqlite")
-    job_id = JobHistory(db).add("fit", "t", JobSpec({"name": "m"}).to_json())
-    JobHistory(db).update(job_id, status="running")
-    row = JobHistory(db).rows()[0]
-    assert row.status == "failed" and "closed" in row.message
+def _run_a_job_then_exit(library: str) -> None:
+    history = JobHistory(Database(library))
+    history.update(history.add("fit", "closed", JobSpec({"name": "m"}).to_json()), status="running")
+    os._exit(0)  # the app dies during the job
+
+
+def test_history_marks_only_this_workstations_jobs_of_closed_apps_as_failed(tmp_path):
+    library = str(tmp_path / "library.sqlite")
+    child = multiprocessing.get_context("fork").Process(target=_run_a_job_then_exit, args=(library,))
+    child.start()
+    child.join(60)
+    db = Database(library)
+    mine = JobHistory(db)  # this app, still running its job
+    mine.update(mine.add("fit", "alive", "{}"), status="running")
+    with db.transaction() as conn:  # a job another workstation of a shared library runs, and one from before
+        conn.execute("INSERT INTO jobs (kind, title, spec_json, status, created_at, host, pid, process_start)"
+                     " VALUES ('fit', 'elsewhere', '{}', 'running', 'now', 'another-workstation', ?, NULL)",
+                     (os.getpid(),))
+        conn.execute("INSERT INTO jobs (kind, title, spec_json, status, created_at) VALUES"
+                     " ('fit', 'old', '{}', 'running', 'now')")
+    rows = {row.title: row for row in JobHistory(db).rows()}  # another start on this workstation
+    assert rows["closed"].status == "failed" and "closed" in rows["closed"].message
+    assert rows["closed"].host == socket.gethostname() and rows["closed"].pid == child.pid
+    assert (rows["alive"].status, rows["elsewhere"].status) == ("running", "running")
+    assert rows["old"].status == "failed"  # a library file's jobs from before were this workstation's
+
+

@@ -3,11 +3,19 @@
 Why the library and not the job folders: the library file is what a user backs up and moves, and the job
 list must survive a restart (a job that was running when the app died is shown as failed, never as
 running forever).
+
+A team library on a server holds every workstation's jobs, so each job records the app process that
+runs it (host name, process id and when that process started). At start-up only this workstation's
+jobs whose process is gone are marked failed; a job another workstation (or another ECG Studio on this
+one) is still running is left alone.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
+from pathlib import Path
 
 from ecgstudio.store.db import Database, Schema, utc_now
 
@@ -26,6 +34,11 @@ JOBS_SCHEMA = Schema("jobs", (
         " log_path TEXT,"
         " output_model TEXT,"
         " message TEXT NOT NULL DEFAULT '')",
+    ),
+    (  # v2: which app process runs the job (None for jobs recorded before)
+        "ALTER TABLE jobs ADD COLUMN host TEXT",
+        "ALTER TABLE jobs ADD COLUMN pid INTEGER",
+        "ALTER TABLE jobs ADD COLUMN process_start TEXT",
     ),
 ), tables=("jobs",))
 
@@ -46,6 +59,34 @@ class JobRow:
     log_path: str | None
     output_model: str | None
     message: str
+    host: str | None = None
+    pid: int | None = None
+    process_start: str | None = None
+
+
+def process_start(pid: int) -> str | None:
+    """When process ``pid`` started, as this machine's boot id and the start time in clock ticks since
+    boot: a process id reused later (or after a reboot) does not match. None where there is no /proc
+    or no such process."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return f"{boot}:{stat.rsplit(')', 1)[1].split()[19]}"  # field 22; the name in () may hold spaces
+
+
+def process_alive(pid: int, started: str | None) -> bool:
+    """Whether the process that recorded ``(pid, started)`` on this machine still runs."""
+    if started is not None and process_start(os.getpid()) is not None:
+        return process_start(pid) == started
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process of that id: alive
+        return True
+    return True
 
 
 class JobHistory:
@@ -54,14 +95,31 @@ class JobHistory:
     def __init__(self, db: Database):
         self.db = db
         db.ensure(JOBS_SCHEMA)
-        with db.transaction() as conn:  # a job 'running' or 'queued' in the file died with the last session
-            conn.execute("UPDATE jobs SET status = 'failed', finished_at = ?, message = 'the app closed during the"
-                         " job' WHERE status IN ('queued', 'running')", (utc_now(),))
+        self.host, self.pid = socket.gethostname(), os.getpid()
+        self.process_start = process_start(self.pid)
+        self._fail_orphans()
+
+    def _fail_orphans(self) -> None:
+        """Mark failed this workstation's jobs whose app process is gone (it closed or crashed during them).
+
+        Jobs recorded before processes were (no host) belong to the one workstation of a library file;
+        in a server library their owner is unknown and they are left as they are."""
+        unowned = " OR host IS NULL" if not self.db.is_server else ""
+        rows = self.db.query(f"SELECT id, host, pid, process_start FROM jobs WHERE status IN ('queued', 'running')"
+                             f" AND (host = ?{unowned})", (self.host,))
+        orphans = [row[0] for row in rows if row[1] is None or not process_alive(row[2], row[3])]
+        if not orphans:
+            return
+        with self.db.transaction() as conn:
+            conn.executemany("UPDATE jobs SET status = 'failed', finished_at = ?, message = 'the app closed during"
+                             " the job' WHERE id = ? AND status IN ('queued', 'running')",
+                             [(utc_now(), job_id) for job_id in orphans])
 
     def add(self, kind: str, title: str, spec_json: str) -> int:
         with self.db.transaction() as conn:
-            return conn.insert("INSERT INTO jobs (kind, title, spec_json, status, created_at) VALUES"
-                               " (?, ?, ?, 'queued', ?)", (kind, title, spec_json, utc_now()))
+            return conn.insert("INSERT INTO jobs (kind, title, spec_json, status, created_at, host, pid, process_start)"
+                               " VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
+                               (kind, title, spec_json, utc_now(), self.host, self.pid, self.process_start))
 
     def update(self, job_id: int, **values: object) -> None:
         """Set columns (``status``, ``folder``, ``log_path``, ``output_model``, ``message``); stamps times."""
