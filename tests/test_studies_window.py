@@ -13,6 +13,8 @@ from PySide6.QtCore import QSettings, Qt
 from ecgstudio.identity import IDENTITY_KEY as AUTHOR_KEY
 from ecgstudio.annotations.controller import attach_annotations
 from ecgstudio.jobs import attach_jobs
+from ecgstudio.library import record_key as library_key
+from ecgstudio.library.model import ANNOTATIONS
 from ecgstudio.main_window import MainWindow
 from ecgstudio.models.library import SETTINGS_KEY as MODELS_DIR_KEY
 from ecgstudio.models.library import ModelLibrary
@@ -104,4 +106,43 @@ def test_three_readers_agreement_adjudication_and_a_fine_tune_on_the_consensus(q
     qtbot.waitUntil(lambda: job.status in ("done", "failed", "cancelled"), timeout=180_000)
     assert job.status == "done", job.message
     jobs.shutdown()
+    window.close()
+
+
+def test_a_blinded_reader_sees_no_badge_status_or_completion_from_the_other_readers(qtbot, tmp_path, records):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    settings.setValue(AUTHOR_KEY, "ann")
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    annotations = attach_annotations(window, tmp_path / "library.sqlite")
+    studies = attach_studies(window, annotations)
+    window.show()
+    with qtbot.waitSignal(window.library.scanFinished, timeout=20000):
+        window.open_path(records)
+    study = studies.create_from_folder("blind", records, ["NORM", "MI"], ["ann", "ben"])
+    studies.dock.show()
+    studies.panel.reload(select=study.id)
+    panel, model = annotations.panel, window.library.model
+    studies.open_record(study.records[0])
+    qtbot.waitUntil(lambda: panel.record_key == study.records[0], timeout=10000)
+    panel.labels.item_for("MI").setCheckState(Qt.Checked)  # ann labels the record and marks a beat
+    panel.add_interval("II", 1.0, 1.2)
+    panel.editor.label_edit.setText("ann's private beat name")
+    panel.editor.save_button.click()
+    first = model.row_of(library_key(sorted(records.glob("*.hea"))[0]))  # the study's first record, in the list
+
+    def shown() -> tuple[str, str, list[str]]:
+        """The list's badge, the panel's status line and the interval-name completions, as a user sees them."""
+        return (model.index(first, ANNOTATIONS).data(), panel.title.text(),
+                panel.editor.label_edit.completer().model().stringList())
+
+    assert shown()[0] == "annotated" and "annotated, not all signed" in shown()[1]
+    panel.set_author("ben")
+    studies.panel.blind.setChecked(True)
+    text, title, completions = shown()
+    assert text == "" and "not annotated" in title and completions == []  # nothing of ann's leaks to ben
+    assert panel.labels.checked_codes() == []
+    studies.panel.blind.setChecked(False)
+    text, title, completions = shown()
+    assert text == "annotated" and completions == ["ann's private beat name"]
     window.close()
