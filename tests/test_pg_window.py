@@ -54,7 +54,8 @@ def test_server_outage_is_shown_edits_refused_record_kept_then_reconnected(qtbot
     try:
         panel.labels.item_for("MI").setCheckState(Qt.Checked)
         assert "cannot be reached" in panel.message.text() and "Nothing was saved" in panel.message.text()
-        assert "Library:" in window.statusBar().currentMessage()
+        bar = window.statusBar().currentMessage()
+        assert bar.startswith("Library:") and "cannot be reached" in bar and "refused" in bar, bar
         assert window.record is not None and window.record.name == "00001_hr"  # the ECG stays on screen
         assert panel.labels.checked_codes() == ["NORM"]  # what was committed, not the refused click
         assert not panel.labels.isEnabled()

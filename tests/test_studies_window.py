@@ -137,11 +137,14 @@ def test_a_blinded_reader_sees_no_badge_status_or_completion_from_the_other_read
                 panel.editor.label_edit.completer().model().stringList())
 
     assert shown()[0] == "annotated" and "annotated, not all signed" in shown()[1]
-    panel.set_author("ben")
-    studies.panel.blind.setChecked(True)
+    panel.set_author("ben")  # a reader of the blinded study: read blinded, and it cannot be switched off
+    assert studies.panel.blind.isChecked() and not studies.panel.blind.isEnabled()
     text, title, completions = shown()
     assert text == "" and "not annotated" in title and completions == []  # nothing of ann's leaks to ben
     assert panel.labels.checked_codes() == []
+    studies.store.set_blinded(study, False, "admin")  # after adjudication an administrator lifts it
+    studies.panel.reload(select=study.id)
+    assert studies.panel.blind.isEnabled()
     studies.panel.blind.setChecked(False)
     text, title, completions = shown()
     assert text == "annotated" and completions == ["ann's private beat name"]

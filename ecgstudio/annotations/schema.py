@@ -99,6 +99,8 @@ def _v4_counts(conn: Connection) -> None:
     conn.add_tally(RECORD_COUNTS)
     conn.add_tally(AUTHOR_COUNTS)
     conn.ddl("CREATE INDEX ann_record_paths_to_key ON ann_record_paths (path, record_key)")  # path -> key, index only
+    # one reader's own counts in one range of an index (a blinded list), not a probe per record
+    conn.ddl("CREATE INDEX ann_author_counts_by_author ON ann_author_counts (author, record_key, live, signed)")
 
 
 ANNOTATION_SCHEMA = Schema("annotations", (_V1, _seed_vocabulary, _V3, _v4_counts),

@@ -4,6 +4,7 @@
     python -m ecgstudio.store add-user postgresql://admin@server/ecg alice --kind reader --password-stdin
     python -m ecgstudio.store copy ~/library.sqlite postgresql://admin@server/ecg   # and back, for export
     python -m ecgstudio.store check --library postgresql://alice@server/ecg
+    python -m ecgstudio.store blinding postgresql://dana@server/ecg "triage" off   # an admin, after adjudication
 
 Each command prints one ``error:`` line and exits 2 when the library refuses or cannot be reached.
 """
@@ -11,6 +12,7 @@ Each command prints one ``error:`` line and exits 2 when the library refuses or 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 
 from ecgstudio.store.errors import LibraryError, display_location
@@ -60,6 +62,20 @@ def _copy(args: argparse.Namespace) -> str:
            "contents verified identical"
 
 
+def _blinding(args: argparse.Namespace) -> str:
+    from ecgstudio.store.db import Database
+    from ecgstudio.studies.store import StudyError, StudyStore
+
+    db = Database(_library(args.library))
+    studies = StudyStore(db)
+    study = next((s for s in studies.studies() if s.name == args.study), None)
+    if study is None:
+        raise StudyError(f"no study named {args.study!r} in {display_location(db.location)}")
+    studies.set_blinded(study, args.state == "on", db.user or getpass.getuser())
+    return (f"study {study.name!r} is now {'blinded' if args.state == 'on' else 'unblinded'}: its readers see "
+            f"{'only their own' if args.state == 'on' else 'every reader'}'s labels")
+
+
 def _check(args: argparse.Namespace) -> str:
     from ecgstudio.library_schemas import library_schemas
     from ecgstudio.store.db import Database
@@ -89,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="integrity, schema versions and the connected user")
     check.add_argument("--library")
     check.set_defaults(run=_check)
+    blinding = commands.add_parser("blinding", help="blind a reading study, or lift its blinding (an admin's role)")
+    blinding.add_argument("library")
+    blinding.add_argument("study", help="the study's name")
+    blinding.add_argument("state", choices=("on", "off"))
+    blinding.set_defaults(run=_blinding)
     return parser
 
 

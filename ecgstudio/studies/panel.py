@@ -130,6 +130,11 @@ class StudiesPanel(QWidget):
         progress = self._guard(lambda: self.store.progress(study)) or {}
         _fill(self.progress, [[reader, str(done), str(total)] for reader, (done, total) in progress.items()])
         reading = self.reader in study.readers
+        blinded = study.blinded and reading  # a reader of a blinded study cannot unblind themself
+        if blinded and not self.blind.isChecked():
+            self.blind.setChecked(True)
+        self.blind.setEnabled(not blinded)
+        self.blind.setToolTip("This study is blinded until an administrator lifts it" if blinded else "")
         in_study = self.current_record in study.records
         self.finish_button.setEnabled(reading and in_study)
         if not reading:
