@@ -19,9 +19,10 @@ from types import SimpleNamespace
 import pytest
 
 from ecgstudio.annotations.store import AnnotationStore
-from ecgstudio.jobs.history import JobHistory
-from ecgstudio.pe.store import PEFormStore
-from ecgstudio.store import Database
+from ecgstudio.annotations.schema import ANNOTATION_SCHEMA
+from ecgstudio.jobs.history import JOBS_SCHEMA, JobHistory
+from ecgstudio.pe.store import PE_SCHEMA, PEFormStore
+from ecgstudio.store import AUDIT_SCHEMA, Database
 from ecgstudio.store.errors import LibraryBusy
 
 INFO = SimpleNamespace(name="rec", fs=500.0, n_samples=500_000, leads=("I", "II"), path=None)
@@ -110,7 +111,8 @@ def test_processes_creating_a_new_library_at_once_all_succeed(tmp_path):
             process.join(120)
         assert [p.exitcode for p in processes] == [0] * 8
         db = Database(library)
-        assert db.versions() == {"audit": 1, "annotations": 3, "pe_forms": 1, "jobs": 1}
+        assert db.versions() == {schema.component: schema.version
+                                 for schema in (AUDIT_SCHEMA, ANNOTATION_SCHEMA, PE_SCHEMA, JOBS_SCHEMA)}
         assert db.query("SELECT COUNT(*) FROM ann_vocabulary")[0][0] == 31  # seeded once, not eight times
         db.close()
 
