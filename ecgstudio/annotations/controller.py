@@ -50,7 +50,7 @@ class AnnotationController(QObject):
         self.panel.statusChanged.connect(self._status_changed)
         self.panel.libraryProblem.connect(self._library_problem)
         self.panel.blindingChanged.connect(lambda _on: self.refresh_statuses())
-        window.context.identity.changed.connect(lambda _name: self.refresh_statuses())  # a blinded status is per reader
+        window.context.identity.changed.connect(self._reader_changed)
         self._reconnect_timer = QTimer(self, interval=RECONNECT_MS, timeout=self._try_reconnect)
         window.context.recordChanged.connect(self._record_changed)
         window.library.scanFinished.connect(lambda _n: self.refresh_statuses())
@@ -68,6 +68,10 @@ class AnnotationController(QObject):
         self._current_key = key
         self.panel.set_record(key, opened.record)
         self.window.library.set_annotation_status(opened.key, self.panel.annotation_status(key))
+
+    def _reader_changed(self, _name: str) -> None:
+        if self.panel.status_author is not None:  # a blinded list shows the reader's own statuses
+            self.refresh_statuses()
 
     def _status_changed(self, key: str, status: str) -> None:
         if key in self._path_of:
