@@ -331,6 +331,15 @@ def test_per_record_counts_follow_every_change_and_give_the_status_column(store,
     assert store.statuses_by_path([record.path]) == {str(record.path): "none"}
 
 
+def test_statuses_of_many_keys_with_any_characters_in_one_query(store):
+    odd = ['k"1', "a\\b", "x,y}", "{z", "n\nl", "NULL", "", "é ✓"]
+    for key in odd[:5]:
+        store.register_record(key, FAKE_INFO)
+        store.add_label(key, "NORM", "alice")
+    many = odd + [f"absent{i}" for i in range(3000)]
+    assert store.statuses(many) == {key: "labelled" if key in odd[:5] else "none" for key in many}
+
+
 def test_upgrading_a_library_counts_the_annotations_it_already_holds(library):
     before_counts = Schema(ANNOTATION_SCHEMA.component, ANNOTATION_SCHEMA.migrations[:3])
     db = Database(library)

