@@ -16,6 +16,9 @@ import sys
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+#: Fold networks of the out-of-fold evaluation (not shipped) and the network ``measure`` can use.
+NETWORK_CACHE = "runs/delineator-cv"
+DEFAULT_NETWORK = "resources/models/delineation/ludb_unet1d_delineator"
 CSV_FIELDS = ("record", "path", "fs", "n_beats", "n_ventricular", "hr_bpm", "rr_ms", "rr_sd_ms", "p_ms", "pr_ms",
               "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms", "qtc_hodges_ms",
               "p_axis_deg", "qrs_axis_deg", "t_axis_deg", "p_waves", "limb_reversal_suspected", "excluded_leads",
@@ -97,8 +100,32 @@ def cmd_measure_eval(args: argparse.Namespace, emit) -> int:
     if not (ludb / "data").is_dir():
         raise DatasetError(ludb, "no LUDB data/ folder here")
     command = "python -m training measure-eval" + (" --quick" if args.quick else "")
-    out = run(ludb, formats, Path(args.out), command, quick=args.quick)
+    networks = None if args.rules_only else Path(args.networks)
+    out = run(ludb, formats, Path(args.out), command + (" --rules-only" if args.rules_only else ""),
+              quick=args.quick, networks_dir=networks)
     print(f"wrote {out}")
+    return 0
+
+
+def cmd_measure_train(args: argparse.Namespace, emit) -> int:
+    """Train the fold networks (cached) and the final delineator network on all LUDB records."""
+    from training.errors import DatasetError
+    from training.measure.evaluate import load_ludb
+    from training.measure.train_net import example, final_network, fold_networks, median_best_epoch
+
+    ludb = Path(args.ludb)
+    if not (ludb / "data").is_dir():
+        raise DatasetError(ludb, "no LUDB data/ folder here")
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+    examples = [example(c.record, c.reference) for c in load_ludb(ludb)]
+    networks = fold_networks(examples, Path(args.cache), progress=say)
+    epochs = median_best_epoch(networks)
+    best = {f"fold{k}": seg.card.metrics["best_epoch"] for k, seg in networks.items()}
+    say(f"final network: all {len(examples)} records, {epochs} epochs (median of the folds' best: {best})")
+    out = final_network(examples, Path(args.out), epochs, extra={"fold_best_epochs": best}, progress=say)
+    print(f"wrote {out}.json")
     return 0
 
 
@@ -114,4 +141,13 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--formats", default=str(SHARED / "formats"))
     p.add_argument("--out", default="docs/MEASUREMENTS.md")
     p.add_argument("--quick", action="store_true", help="every 8th LUDB record (a smoke test, not the report)")
+    p.add_argument("--networks", default=NETWORK_CACHE,
+                   help="folder of the per-fold delineator networks (trained there when missing)")
+    p.add_argument("--rules-only", action="store_true", help="score the rule delineator alone (no torch)")
     p.set_defaults(run=cmd_measure_eval)
+    p = sub.add_parser("measure-train", parents=[common],
+                       help="train the delineator network on LUDB (per fold for measure-eval, then on all records)")
+    p.add_argument("--ludb", default=str(SHARED / "ludb"))
+    p.add_argument("--cache", default=NETWORK_CACHE, help="folder of the per-fold networks")
+    p.add_argument("--out", default=DEFAULT_NETWORK, help="model file (stem) of the final network")
+    p.set_defaults(run=cmd_measure_train)

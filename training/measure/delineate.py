@@ -47,6 +47,10 @@ class DelineationParams:
     #: Bias corrections (ms) added to each global fiducial, in :data:`FIDUCIALS` order: minus the
     #: mean error of each edge on all 160 LUDB records (the evaluation re-estimates them per fold).
     shifts_ms: tuple[float, ...] = (-13.0, 0.0, 2.5, -6.5, 0.0, 16.5, -37.0, 0.0, 30.5)
+    #: Waves ("P", "QRS", "T") whose onset, peak and offset come from the delineator network
+    #: (:mod:`training.measure.segnet`) instead of the rules; their ``shifts_ms`` entries then apply to
+    #: the network's edges. Empty: rules only, and no torch.
+    network_waves: tuple[str, ...] = ()
 
 
 def _ms(fs: float, ms: float) -> int:
