@@ -51,6 +51,11 @@ class DelineationParams:
     #: (:mod:`training.measure.segnet`) instead of the rules; their ``shifts_ms`` entries then apply to
     #: the network's edges. Empty: rules only, and no torch.
     network_waves: tuple[str, ...] = ()
+    #: Atrial fibrillation: with RR intervals this irregular (median |successive RR difference| / median
+    #: RR) the P waves are dropped already when their P-to-QRS time spreads more than ``af_pr_spread_s``
+    #: (regular rhythms: :data:`training.measure.engine.MAX_PR_SPREAD_S`). Chosen inside the CV folds.
+    af_irregularity: float = 0.1
+    af_pr_spread_s: float = 0.02
 
 
 def _ms(fs: float, ms: float) -> int:

@@ -21,7 +21,7 @@ from training.errors import RecordError
 from training.measure import beats as beat_classes
 from training.measure.amplitudes import lead_values, qrs_net
 from training.measure.delineate import DelineationParams, delineate, pr_level
-from training.measure.fiducials import FIDUCIALS, P_PEAK, QRS_OFF, QRS_ON, R_PEAK, WAVES
+from training.measure.fiducials import FIDUCIALS, P_OFF, P_ON, P_PEAK, QRS_OFF, QRS_ON, R_PEAK, WAVES
 from training.measure.intervals import frontal_axis, intervals, qtc, rate
 from training.measure.quality import (MIN_QRS_SNR, flat_or_saturated, is_paced, lead_noise, limb_reversal_suspected,
                                      pacing_spikes, qrs_snr)
@@ -147,7 +147,7 @@ def measure(record: Record, params: DelineationParams = DelineationParams(),
         _network_waves(per_lead, glob, x, xs, r, good, names, fs, params, segmenter, quality)
     classes = beat_classes.classify(correlation, (glob[:, QRS_OFF] - glob[:, QRS_ON]) / fs)
     dominant = np.array([c == "N" for c in classes])
-    _drop_inconsistent_p(per_lead, glob, dominant, fs, quality)
+    _drop_inconsistent_p(per_lead, glob, dominant, fs, quality, rr_irregularity(r), params)
     per_lead[~dominant, :, 0:3] = np.nan  # a ventricular beat has no conducted P wave
     glob[~dominant, 0:3] = np.nan
     result = rate(r, fs)
@@ -227,19 +227,34 @@ def _shipped_segmenter() -> Segmenter | None:
         return None
 
 
+def rr_irregularity(r: np.ndarray) -> float:
+    """Median absolute successive RR difference over the median RR (0 for a metronome; NaN under 4
+    beats): high in atrial fibrillation, low in sinus rhythm, even with sinus arrhythmia's slow swing."""
+    rr = np.diff(r.astype(np.float64))
+    if rr.size < 3 or np.median(rr) <= 0:
+        return float("nan")
+    return float(np.median(np.abs(np.diff(rr))) / np.median(rr))
+
+
 def _drop_inconsistent_p(per_lead: np.ndarray, glob: np.ndarray, dominant: np.ndarray, fs: float,
-                         quality: dict[str, object]) -> None:
+                         quality: dict[str, object], irregularity: float = float("nan"),
+                         params: DelineationParams = DelineationParams()) -> None:
     """Atrial activity without a fixed relation to the QRS (fibrillation waves, noise) is not a P wave:
-    when the P peak-to-QRS time varies more than :data:`MAX_PR_SPREAD_S`, every P is dropped."""
-    pr = (glob[dominant, QRS_ON] - glob[dominant, P_PEAK]) / fs
+    when the time from the P wave's middle to the QRS varies more than :data:`MAX_PR_SPREAD_S` (or, in an irregular rhythm
+    as atrial fibrillation, more than ``params.af_pr_spread_s``), every P is dropped."""
+    middle = np.where(np.isfinite(glob[:, P_ON] + glob[:, P_OFF]), 0.5 * (glob[:, P_ON] + glob[:, P_OFF]),
+                      glob[:, P_PEAK])  # the wave's middle: steadier than a flat P's peak
+    pr = (glob[dominant, QRS_ON] - middle[dominant]) / fs
     found = pr[np.isfinite(pr)]
     if found.size >= 3:
         spread = 1.4826 * float(np.median(np.abs(found - np.median(found))))
-        if spread > MAX_PR_SPREAD_S:
+        irregular = np.isfinite(irregularity) and irregularity > params.af_irregularity
+        if spread > MAX_PR_SPREAD_S or (irregular and spread > params.af_pr_spread_s):
             per_lead[:, :, 0:3] = np.nan
             glob[:, 0:3] = np.nan
-            quality["notes"].append(f"atrial waves without a fixed PR (spread {spread * 1000:.0f} ms): "
-                                    "no P wave measured")
+            quality["notes"].append(f"atrial waves without a fixed PR (spread {spread * 1000:.0f} ms"
+                                    + (f", irregular RR {irregularity:.2f}" if irregular else "")
+                                    + "): no P wave measured")
     found_p = int(np.isfinite(glob[dominant, P_PEAK]).sum())
     quality["p_waves"] = "present" if found_p >= max(1, dominant.sum() // 2) else "absent"
 
