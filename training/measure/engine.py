@@ -21,7 +21,7 @@ from training.errors import RecordError
 from training.measure import beats as beat_classes
 from training.measure.amplitudes import lead_values, qrs_net
 from training.measure.delineate import DelineationParams, delineate, pr_level
-from training.measure.fiducials import FIDUCIALS, P_OFF, P_ON, P_PEAK, QRS_OFF, QRS_ON, R_PEAK, WAVES
+from training.measure.fiducials import FIDUCIALS, P_OFF, P_ON, P_PEAK, QRS_OFF, QRS_ON, R_PEAK, T_OFF, T_ON, WAVES
 from training.measure.intervals import frontal_axis, intervals, qtc, rate
 from training.measure.quality import (MIN_QRS_SNR, flat_or_saturated, is_paced, lead_noise, limb_reversal_suspected,
                                      pacing_spikes, qrs_snr)
@@ -210,6 +210,11 @@ def _network_waves(per_lead: np.ndarray, glob: np.ndarray, x: np.ndarray, xs: np
         else:
             per_lead[:, good, QRS_ON] = glob[:, QRS_ON, None]
             per_lead[:, good, QRS_OFF] = glob[:, QRS_OFF, None]
+    # bias corrections must not push a wave into the QRS: P ends by the QRS onset, T starts after its end
+    for col, bound, earlier in ((P_OFF, QRS_ON, True), (P_ON, P_OFF, True), (T_ON, QRS_OFF, False),
+                                (T_OFF, T_ON, False)):
+        glob[:, col] = (np.minimum if earlier else np.maximum)(glob[:, col], np.where(
+            np.isfinite(glob[:, bound]), glob[:, bound], glob[:, col]))  # NaN stays NaN: nothing invented
     np.clip(glob, 0, x.shape[1] - 1, out=glob)
     quality["delineator"] = {"network": list(params.network_waves),
                              "rules": [w for w in WAVES if w not in params.network_waves]}

@@ -1,0 +1,149 @@
+"""The delineator network (issue 17): the UNet1d family in the model registry, its model file (safetensors +
+card, refused when tampered with), the LUDB targets and their decoding, and the shipped network inside
+``measure``; the pacing-spike flag on LUDB's real paced and non-paced records."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from training.checkpoint import check_model_files, load_card, model_paths, save_model
+from training.data import read_record
+from training.errors import ConfigError, ModelFileError
+from training.measure import measure
+from training.measure.delineate import DelineationParams
+from training.measure.fiducials import QRS_OFF, QRS_ON
+from training.measure.reference import load_ludb_reference
+
+torch = pytest.importorskip("torch")
+
+from training.measure import segnet  # noqa: E402
+from training.measure.train_net import example  # noqa: E402
+from training.models import build_model  # noqa: E402
+
+RULES = DelineationParams()
+NETWORK = dataclasses.replace(RULES, network_waves=("P", "QRS", "T"))
+
+
+@pytest.fixture(scope="module")
+def ludb(shared_data):
+    return shared_data / "ludb" / "data"
+
+
+@pytest.fixture(scope="module")
+def examples(ludb):
+    out = []
+    for name in ("1", "2", "3", "6"):
+        record = read_record(ludb / name)
+        out.append(example(record, load_ludb_reference(ludb / name, record.fs)))
+    return out
+
+
+@pytest.mark.parametrize("length", [37, 1000, 1003])
+def test_unet_labels_every_sample_of_any_length(length):
+    model = build_model("unet1d", 12, 4, width=4, levels=3).eval()
+    with torch.no_grad():
+        out = model(torch.randn(2, 12, length))
+    assert out.shape == (2, 4, length)
+    with pytest.raises(ValueError, match="expected input"):
+        model(torch.randn(2, 3, length))
+    with pytest.raises(ConfigError, match="width"):
+        build_model("unet1d", 12, 4, width=0)
+
+
+def test_targets_decode_back_to_the_cardiologists_qrs(ludb, examples):
+    ex = examples[-1]
+    record = read_record(ludb / ex.name)
+    ref = load_ludb_reference(ludb / ex.name, record.fs)
+    assert set(np.unique(ex.y)) == {segnet.IGNORE, segnet.BACKGROUND, segnet.P_WAVE, segnet.QRS_WAVE, segnet.T_WAVE}
+    qrs = segnet.runs(ex.y, segnet.QRS_WAVE, record.fs, 0.0)
+    marked = ref.fiducials[np.isfinite(ref.fiducials[:, QRS_ON]) & np.isfinite(ref.fiducials[:, QRS_OFF])]
+    assert len(qrs) == len(marked)
+    assert np.abs(qrs[:, 0] - marked[:, QRS_ON]).max() <= 2  # 2 samples at 500 Hz = one 250-Hz step
+    assert np.abs(qrs[:, 1] - marked[:, QRS_OFF]).max() <= 2
+
+
+def test_trained_network_round_trips_through_safetensors_and_card(examples, tmp_path):
+    config = segnet.SegTraining(width=4, levels=2, crop=256, batch_size=2, epochs=2, val_every=1)
+    model, history, best = segnet.train(examples[:3], examples[3:], config)
+    assert [row["epoch"] for row in history] == [1, 2] and "val_loss" in history[-1]
+    stem = tmp_path / "net"
+    save_model(stem, model, segnet.model_card(config, [e.name for e in examples[:3]], [examples[3].name], history, best))
+    card = check_model_files(stem)  # the model library's torch-free check passes
+    assert card.architecture == "unet1d" and tuple(card.classes) == segnet.CLASSES
+    assert card.data["val_records"] == ["6"] and card.config["segmentation"]["width"] == 4
+    loaded = segnet.Segmenter.load(stem)
+    x = examples[3].x
+    with torch.no_grad():
+        expected = model.eval()(torch.from_numpy(x)[None])[0].softmax(dim=0).numpy()
+    assert np.allclose(loaded.probabilities(x), expected, atol=1e-6)
+
+
+def _tampered(tmp_path, examples, change):
+    config = segnet.SegTraining(width=4, levels=2, crop=256, batch_size=2, epochs=1)
+    model, history, best = segnet.train(examples[:2], [], config)
+    stem = tmp_path / "net"
+    save_model(stem, model, segnet.model_card(config, ["1", "2"], [], history, best))
+    card_path = model_paths(stem)[1]
+    data = json.loads(card_path.read_text())
+    change(data)
+    card_path.write_text(json.dumps(data))
+    return stem
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d["model_options"].update(width=8), "do not fit"),
+    (lambda d: d["model_options"].update(depth=3), "no option 'depth'"),
+    (lambda d: d["label_set"].update(classes=["a", "b", "c", "d"]), "not a delineator"),
+    (lambda d: d.update(weights_sha256="0" * 64), "SHA-256"),
+])
+def test_a_tampered_delineator_card_is_refused(tmp_path, examples, change, message):
+    stem = _tampered(tmp_path, examples, change)
+    with pytest.raises(ModelFileError, match=message):
+        segnet.Segmenter.load(stem)
+
+
+def test_shipped_network_is_a_small_valid_model_file_that_measure_uses(ludb):
+    path = segnet.default_network_path()
+    card = check_model_files(path)
+    weights = model_paths(path)[1].with_name(card.weights_file)
+    assert weights.stat().st_size < 2 << 20
+    assert len(card.data["train_records"]) == 160
+    m = measure(read_record(ludb / "6"), NETWORK)
+    assert m.quality["delineator"] == {"network": ["P", "QRS", "T"], "rules": []}
+    g = m.global_
+    assert None not in (g["p_ms"], g["pr_ms"], g["qrs_ms"], g["qt_ms"])
+    for beat in m.beats():
+        times = [beat[k] for k in ("p_on", "p_off", "qrs_on", "qrs_off", "t_on", "t_off") if beat[k] is not None]
+        assert times == sorted(times), beat
+
+
+def test_without_a_network_file_the_rules_measure_and_say_so(ludb, monkeypatch):
+    from training.measure import engine
+
+    monkeypatch.setattr(engine, "_shipped_segmenter", lambda: None)
+    m = measure(read_record(ludb / "6"), NETWORK)
+    assert "delineator" not in m.quality
+    assert any("delineator network unavailable" in note for note in m.quality["notes"])
+    assert m.global_["qrs_ms"] == measure(read_record(ludb / "6"), RULES).global_["qrs_ms"]
+
+
+def test_paced_rhythms_are_flagged_on_real_records_and_no_other_ludb_record_is(ludb):
+    rows = {r["ID"].strip(): r for r in csv.DictReader(open(ludb.parent / "ludb.csv", encoding="utf-8"))}
+    paced_ids = {k for k, r in rows.items() if (r.get("Cardiac pacing") or "").strip()}
+    flagged, false_flags, names = set(), set(), sorted(p.stem for p in ludb.glob("*.hea"))
+    for name in names:
+        m = measure(read_record(ludb / name), RULES)
+        if m.quality["paced"]:
+            (flagged if name in paced_ids else false_flags).add(name)
+    assert len(names) == 160 and len(paced_ids & set(names)) == 10
+    assert false_flags == set()
+    assert flagged >= {"8", "34", "45", "72", "74", "90", "93", "104", "111"}  # 95 shows no spike at all
+    m = measure(read_record(ludb / "34"))
+    assert "qrs_axis_deg" in m.quality["not_comparable"] and "qrs_ms" in m.quality["not_comparable"]
+    assert any("paced" in note for note in m.quality["notes"])
+    assert measure(read_record(ludb / "6")).quality["not_comparable"] == []
