@@ -25,8 +25,8 @@ from training.measure import segnet  # noqa: E402
 from training.measure.train_net import example  # noqa: E402
 from training.models import build_model  # noqa: E402
 
-RULES = DelineationParams()
-NETWORK = dataclasses.replace(RULES, network_waves=("P", "QRS", "T"))
+RULES = dataclasses.replace(DelineationParams(), network_waves=())
+NETWORK = dataclasses.replace(DelineationParams(), network_waves=("P", "QRS", "T"))
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +53,13 @@ def test_unet_labels_every_sample_of_any_length(length):
         model(torch.randn(2, 3, length))
     with pytest.raises(ConfigError, match="width"):
         build_model("unet1d", 12, 4, width=0)
+
+
+def test_the_delineator_is_registered_apart_from_the_classifiers():
+    from training.models import model_names
+
+    assert model_names("segmentation") == ["unet1d"]
+    assert "unet1d" not in model_names() and "unet1d" in model_names(None)  # the training dialog lists classifiers
 
 
 def test_targets_decode_back_to_the_cardiologists_qrs(ludb, examples):

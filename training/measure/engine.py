@@ -190,8 +190,8 @@ def measure(record: Record, params: DelineationParams = DelineationParams(),
 def _network_waves(per_lead: np.ndarray, glob: np.ndarray, x: np.ndarray, xs: np.ndarray, r: np.ndarray,
                    good: np.ndarray, names: tuple[str, ...], fs: float, params: DelineationParams,
                    segmenter: Segmenter | None, quality: dict[str, object]) -> None:
-    """Replace the waves ``params.network_waves`` in ``glob`` by the network's (bias-corrected like the
-    rules'); a lead's own P or T is kept only in beats where the network found that wave. Without a
+    """Replace the waves ``params.network_waves`` in ``glob`` by the network's (bias-corrected by
+    ``params.network_shifts_ms``); a lead's own P or T is kept only in beats where the network found that wave. Without a
     network (no model file, fewer than two standard leads) the rules' waves stay and a note says so."""
     from training.measure import segnet
 
@@ -204,7 +204,7 @@ def _network_waves(per_lead: np.ndarray, glob: np.ndarray, x: np.ndarray, xs: np
     net = segnet.beat_fiducials(seg.labels(x, fs, names, good), r, fs, x.shape[1], xs, good)
     for wave in params.network_waves:
         cols = [c for c in WAVES[wave] if c != R_PEAK]
-        glob[:, cols] = net[:, cols] + np.asarray(params.shifts_ms)[cols] * fs / 1000.0
+        glob[:, cols] = net[:, cols] + np.asarray(params.network_shifts_ms)[cols] * fs / 1000.0
         if wave != "QRS":
             per_lead[~np.isfinite(glob[:, WAVES[wave][1]]), :, WAVES[wave][0]:WAVES[wave][2] + 1] = np.nan
         else:

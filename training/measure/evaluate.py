@@ -95,7 +95,6 @@ def _cost(scores: Sequence[RecordScore]) -> float:
 #: Which waves the network delineates, for every method compared (the empty one is the rules alone).
 COMBOS: tuple[tuple[str, ...], ...] = ((), ("P", "QRS", "T"), ("P", "T"), ("P",), ("T",), ("QRS",), ("P", "QRS"),
                                         ("QRS", "T"))
-_EDGE_COLS = {"P": (P_ON, P_OFF), "QRS": (QRS_ON, QRS_OFF), "T": (T_ON, T_OFF)}
 
 
 def method_name(waves: Sequence[str]) -> str:
@@ -151,6 +150,7 @@ def cross_validate(cases: Sequence[LudbCase], progress: Callable[[str], None] = 
 
     all_cases = list(all_cases or cases)
     configs = [dataclasses.replace(DelineationParams(), shifts_ms=(0.0,) * len(FIDUCIALS), **dict(zip(GRID, values)),
+                                   network_waves=(),
                                    af_irregularity=AF_OPTIONS[0][0], af_pr_spread_s=AF_OPTIONS[0][1])
                for values in itertools.product(*GRID.values())]
     raw = []
@@ -192,17 +192,13 @@ def cross_validate(cases: Sequence[LudbCase], progress: Callable[[str], None] = 
             if waves:
                 seg = networks[fold]
                 memo = lambda name: _Memo(seg, labels, (fold, name))  # noqa: E731
-                cols = [c for w in waves for c in _EDGE_COLS[w]]
-                zeroed = np.array(shifts)
-                zeroed[cols] = 0.0
-                params = dataclasses.replace(rules, shifts_ms=tuple(zeroed), network_waves=waves)
+                params = dataclasses.replace(rules, network_waves=waves, network_shifts_ms=(0.0,) * len(FIDUCIALS))
                 val = split(all_names, fold)[1]
-                bias = np.array(_edge_bias([_score(all_cases[i], params, memo(all_names[i]))[0] for i in val]))
-                zeroed[cols] = bias[cols]
-                params = dataclasses.replace(params, shifts_ms=tuple(float(v) for v in zeroed))
+                bias = _edge_bias([_score(all_cases[i], params, memo(all_names[i]))[0] for i in val])
+                params = dataclasses.replace(params, network_shifts_ms=bias)
                 if len(waves) == 3:
                     choice["network_shifts_ms"] = {FIDUCIALS[c]: round(float(bias[c]), 1) for c in EDGES.values()}
-            fold_shifts[waves].append(params.shifts_ms)
+            fold_shifts[waves].append(params.network_shifts_ms if waves else params.shifts_ms)
             for i, c in enumerate(cases):
                 if c.fold == fold:
                     held[waves][i] = _score(c, params, memo(c.record.name) if memo else None)

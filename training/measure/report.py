@@ -83,17 +83,21 @@ def axis_rows(axes: Sequence[float | None], names: Sequence[str], categories: di
     return lines
 
 
-def method_rows(methods: Sequence, chosen) -> list[str]:
-    """One line per delineation method: detection, the four interval SDs and the selection cost."""
+def method_rows(methods: Sequence, chosen, atrial: set[str] = frozenset()) -> list[str]:
+    """One line per delineation method: detection, spurious P in AF/flutter, the four interval SDs
+    and the selection cost."""
     keys = list(IEC_LIMITS)
-    lines = ["| method | P Se / PPV % | QRS Se / PPV % | T Se / PPV % | "
+    lines = ["| method | P Se / PPV % | spurious P (in AF/flutter records) | QRS Se / PPV % | T Se / PPV % | "
              + " | ".join(f"{k.replace('_ms', '').upper()} mean ± SD ms (limit ≤ {IEC_LIMITS[k][1]:g})" for k in keys)
-             + " | cost |", "|---|---|---|---|" + "---|" * len(keys) + "---|"]
+             + " | cost |", "|---|---|---|---|---|" + "---|" * len(keys) + "---|"]
     for m in methods:
         cells = []
         for wave in ("P", "QRS", "T"):
             se, ppv = detection(m.scores, wave)
             cells.append(f"{se:.2f} / {ppv:.2f}")
+            if wave == "P":
+                spurious = {s.record: s.counts["P"][2] - s.counts["P"][0] for s in m.scores}
+                cells.append(f"{sum(spurious.values())} ({sum(v for k, v in spurious.items() if k in atrial)})")
         for key in keys:
             d = interval_differences(m.scores, key)
             cells.append(f"{d.mean():+.1f} ± {d.std(ddof=1):.1f}" if d.size > 1 else "—")
@@ -180,7 +184,10 @@ def write_report(out: Path, methods: Sequence, chosen, theirs: list[RecordScore]
     text = "\n".join([
         "# Automatic measurements against cardiologists",
         "",
-        f"Regenerate: `{command}` (a few minutes: 7 on this shared 2-core machine under load). Written by `training/measure/evaluate.py` (page: `training/measure/report.py`).",
+        f"Regenerate: `{command}` (about 6 minutes on this shared 2-core machine under load, once the five fold",
+        "networks are in `runs/delineator-cv/`; when they are missing it trains them first, about 14 minutes at one",
+        "thread: `python -m training measure-train` trains them and the shipped network). Written by",
+        "`training/measure/evaluate.py` (page: `training/measure/report.py`).",
         "",
         "**What is scored.** Two delineators and their combinations, through the same scoring: the rule-based",
         "multi-lead delineator after Martínez et al. 2004 (`training/measure/delineate.py`: slope thresholds on",
@@ -203,7 +210,7 @@ def write_report(out: Path, methods: Sequence, chosen, theirs: list[RecordScore]
         "fractions, amplitude floors, windows). Intervals are 95 % bootstrap intervals over records (1,000",
         "resamples). Detection tolerance 150 ms.",
         "",
-        "## Methods compared (LUDB, out-of-fold)", "", *method_rows(methods, chosen), "",
+        "## Methods compared (LUDB, out-of-fold)", "", *method_rows(methods, chosen, atrial), "",
         "## Detection (LUDB, out-of-fold)", "", *detection_rows(ours), "",
         "## Onset / offset errors of matched waves (ours − cardiologists, LUDB, out-of-fold)", "", *edge_rows(ours), "",
         "## Global intervals per record against IEC 60601-2-25 (biological ECGs)", "",

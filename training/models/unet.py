@@ -33,6 +33,8 @@ class UNet1d(ZooModel):
     2-wide max-pools between them, a mirrored decoder (linear upsampling, concatenated skip, two convs)
     and a 1-wide conv to ``n_classes`` logits per sample."""
 
+    task = "segmentation"
+
     def __init__(self, n_leads: int, n_classes: int, width: int = 16, levels: int = 4, kernel: int = 9):
         arch = "unet1d"
         super().__init__(arch, n_leads, n_classes)
