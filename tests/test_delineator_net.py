@@ -139,6 +139,16 @@ def test_without_a_network_file_the_rules_measure_and_say_so(ludb, monkeypatch):
     assert m.global_["qrs_ms"] == measure(read_record(ludb / "6"), RULES).global_["qrs_ms"]
 
 
+def test_records_with_few_leads_are_delineated_by_the_rules(ludb):
+    record = read_record(ludb / "6")
+    keep = [record.leads.index(name) for name in ("I", "II", "V1", "V5")]
+    four = dataclasses.replace(record, signal=np.ascontiguousarray(record.signal[keep]),
+                               leads=tuple(record.leads[i] for i in keep), units=tuple(record.units[i] for i in keep))
+    m = measure(four, NETWORK)
+    assert "delineator" not in m.quality and any("rules used" in n for n in m.quality["notes"])
+    assert m.global_["qrs_ms"] is not None
+
+
 def test_paced_rhythms_are_flagged_on_real_records_and_no_other_ludb_record_is(ludb):
     rows = {r["ID"].strip(): r for r in csv.DictReader(open(ludb.parent / "ludb.csv", encoding="utf-8"))}
     paced_ids = {k for k, r in rows.items() if (r.get("Cardiac pacing") or "").strip()}

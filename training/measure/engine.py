@@ -42,6 +42,8 @@ GLOBAL_KEYS = ("hr_bpm", "rr_ms", "rr_sd_ms", "p_ms", "pr_ms", "qrs_ms", "qt_ms"
 #: Measurements a paced rhythm changes: flagged, not removed (a paced QRS is still measured honestly).
 PACED_NOT_COMPARABLE = ("qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms",
                         "qtc_hodges_ms", "qrs_axis_deg", "t_axis_deg")
+#: Good standard leads the delineator network needs: it was trained on 12 with up to 3 zeroed at random.
+MIN_NETWORK_LEADS = 9
 #: Largest robust SD (s) of the P-to-QRS time over beats for P waves to count as conducted P waves.
 MAX_PR_SPREAD_S = 0.05
 
@@ -196,10 +198,13 @@ def _network_waves(per_lead: np.ndarray, glob: np.ndarray, x: np.ndarray, xs: np
     from training.measure import segnet
 
     usable = sum(1 for i, name in enumerate(names) if good[i] and name in STANDARD_LEADS)
+    if usable < MIN_NETWORK_LEADS:
+        quality["notes"].append(f"{usable} good standard lead(s): the delineator network needs "
+                                f"{MIN_NETWORK_LEADS} of the 12, rules used")
+        return
     seg = segmenter if segmenter is not None else _shipped_segmenter()
-    if seg is None or usable < 2:
-        quality["notes"].append("delineator network unavailable"
-                                + (" (fewer than 2 standard leads)" if seg is not None else "") + ": rules used")
+    if seg is None:
+        quality["notes"].append("delineator network unavailable: rules used")
         return
     net = segnet.beat_fiducials(seg.labels(x, fs, names, good), r, fs, x.shape[1], xs, good)
     for wave in params.network_waves:
