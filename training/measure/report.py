@@ -229,9 +229,10 @@ def write_report(out: Path, methods: Sequence, chosen, theirs: list[RecordScore]
         "the LUDB bias corrections make our QRS bounds match the cardiologists' earliest-onset/latest-offset",
         "over 12 leads; the carts place them differently (which is right cannot be told from these files).",
         "The Mortara ECG counts three times in the means (three formats). Default parameters.", "", *devices, "",
-        "## ECG signs against LUDB's diagnoses (default parameters, fitted on all 160: in-sample)", "",
+        "## ECG signs and flags against LUDB's diagnoses (default parameters, fitted on all 160: in-sample)", "",
         "The RBBB signs of the PE work-up (`training/clinical/ecg_signs.py`) against the conduction",
-        "abnormalities LUDB's cardiologists wrote in ludb.csv.", "", *signs, "",
+        "abnormalities LUDB's cardiologists wrote in ludb.csv; the limb-reversal and paced-rhythm flags.", "",
+        *signs, "",
         "## Choices per fold", "", *choice_lines, "",
         "## How far from the goals", "", *goal_lines(ours, theirs, atrial, methods, chosen), "",
     ])
