@@ -164,3 +164,16 @@ def test_paced_rhythms_are_flagged_on_real_records_and_no_other_ludb_record_is(l
     assert "qrs_axis_deg" in m.quality["not_comparable"] and "qrs_ms" in m.quality["not_comparable"]
     assert any("paced" in note for note in m.quality["notes"])
     assert measure(read_record(ludb / "6")).quality["not_comparable"] == []
+
+
+def test_atrial_fibrillation_and_flutter_lose_their_p_waves_but_sinus_arrhythmia_keeps_them(ludb):
+    af_off = dataclasses.replace(RULES, af_irregularity=float("inf"))
+    for name in ("88", "103"):  # LUDB: atrial fibrillation / flutter; the rules found "P waves" there
+        record = read_record(ludb / name)
+        assert measure(record, af_off).quality["p_waves"] == "present"
+        assert measure(record, RULES).quality["p_waves"] == "absent"
+    for name in ("8", "35", "52", "101", "109"):  # AF or flutter: the default (network) marks no P
+        m = measure(read_record(ludb / name))
+        assert m.quality["p_waves"] == "absent" and m.global_["pr_ms"] is None, name
+    for name in ("22", "108", "132"):  # sinus rhythm with the most irregular RR of LUDB's other records
+        assert measure(read_record(ludb / name)).quality["p_waves"] == "present", name
