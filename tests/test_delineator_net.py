@@ -166,6 +166,21 @@ def test_paced_rhythms_are_flagged_on_real_records_and_no_other_ludb_record_is(l
     assert measure(read_record(ludb / "6")).quality["not_comparable"] == []
 
 
+def test_cli_contract_holds_with_the_network_and_says_paced(ludb, tmp_path, capsys):
+    from training.cli import main as cli_main
+
+    assert cli_main(["measure", str(ludb / "34.hea"), "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)  # exactly one JSON object
+    assert {"record", "fs", "beats", "global", "quality"} <= set(obj) and obj["quality"]["paced"] is True
+    assert obj["quality"]["delineator"]["network"] == ["P", "QRS", "T"]
+    assert cli_main(["measure", str(ludb / "34.hea")]) == 0
+    assert "paced rhythm" in capsys.readouterr().out
+    out = tmp_path / "two.csv"
+    assert cli_main(["measure", str(ludb / "34.hea"), str(ludb / "6.hea"), "--csv", str(out)]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert [(r["record"], r["paced"]) for r in rows] == [("34", "True"), ("6", "False")]
+
+
 def test_atrial_fibrillation_and_flutter_lose_their_p_waves_but_sinus_arrhythmia_keeps_them(ludb):
     af_off = dataclasses.replace(RULES, af_irregularity=float("inf"))
     for name in ("88", "103"):  # LUDB: atrial fibrillation / flutter; the rules found "P waves" there

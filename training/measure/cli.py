@@ -21,7 +21,7 @@ NETWORK_CACHE = "runs/delineator-cv"
 DEFAULT_NETWORK = "resources/models/delineation/ludb_unet1d_delineator"
 CSV_FIELDS = ("record", "path", "fs", "n_beats", "n_ventricular", "hr_bpm", "rr_ms", "rr_sd_ms", "p_ms", "pr_ms",
               "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms", "qtc_hodges_ms",
-              "p_axis_deg", "qrs_axis_deg", "t_axis_deg", "p_waves", "limb_reversal_suspected", "excluded_leads",
+              "p_axis_deg", "qrs_axis_deg", "t_axis_deg", "p_waves", "paced", "limb_reversal_suspected", "excluded_leads",
               "refused", "error")
 
 
@@ -36,7 +36,8 @@ def cart_line(m) -> str:
         return f"not measured: {m.quality['refused']}"
     return (f"HR {v('hr_bpm')} bpm · PR {v('pr_ms')} ms · P {v('p_ms')} ms · QRS {v('qrs_ms')} ms · "
             f"QT/QTc(Bazett) {v('qt_ms')}/{v('qtc_bazett_ms')} ms · P/QRS/T axes {v('p_axis_deg')}/"
-            f"{v('qrs_axis_deg')}/{v('t_axis_deg')}°")
+            f"{v('qrs_axis_deg')}/{v('t_axis_deg')}°"
+            + (" · paced rhythm: QRS, QT and axes not comparable" if m.quality.get("paced") else ""))
 
 
 def csv_row(path: str, m=None, error: str = "") -> dict[str, object]:
@@ -46,7 +47,7 @@ def csv_row(path: str, m=None, error: str = "") -> dict[str, object]:
         q = d["quality"]
         row.update(d["global"])
         row.update({"record": m.record, "fs": m.fs, "n_beats": m.n_beats, "n_ventricular": q.get("n_ventricular"),
-                    "p_waves": q.get("p_waves"), "limb_reversal_suspected": q.get("limb_reversal_suspected"),
+                    "p_waves": q.get("p_waves"), "paced": q.get("paced"), "limb_reversal_suspected": q.get("limb_reversal_suspected"),
                     "excluded_leads": ";".join(f"{k}:{v}" for k, v in q.get("excluded_leads", {}).items()),
                     "refused": q.get("refused") or ""})
     return {k: ("" if row.get(k) is None else row.get(k)) for k in CSV_FIELDS}
