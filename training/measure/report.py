@@ -184,7 +184,7 @@ def write_report(out: Path, methods: Sequence, chosen, theirs: list[RecordScore]
     text = "\n".join([
         "# Automatic measurements against cardiologists",
         "",
-        f"Regenerate: `{command}` (about 6 minutes on this shared 2-core machine under load, once the five fold",
+        f"Regenerate: `{command}` (about 7 minutes on this shared 2-core machine under load, once the five fold",
         "networks are in `runs/delineator-cv/`; when they are missing it trains them first, about 14 minutes at one",
         "thread: `python -m training measure-train` trains them and the shipped network). Written by",
         "`training/measure/evaluate.py` (page: `training/measure/report.py`).",
