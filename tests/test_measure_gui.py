@@ -143,3 +143,18 @@ def test_real_cart_measurements_sit_beside_ours(qtbot, shared_data):
     device_qrs = panel.global_table.item(ROW["qrs_ms"], 1).text()
     assert device_qrs == f"{record.device_measurements['qrs_ms']:.0f}"
     assert abs(float(panel.global_table.item(ROW["hr_bpm"], 0).text()) - record.device_measurements["hr_bpm"]) <= 3
+
+
+def test_paced_record_marks_its_qrs_and_axes_as_not_comparable(qtbot, shared_data):
+    from ecgstudio.measure.panel import MeasurementPanel
+    from training.data import read_record
+    from training.measure import measure as measure_record
+
+    m = measure_record(read_record(shared_data / "ludb" / "data" / "34.hea"))  # LUDB: ventricular pacing
+    panel = MeasurementPanel()
+    qtbot.addWidget(panel)
+    panel.show_measurements(m.global_, m.quality, m.lead_amplitudes, {}, device=None)
+    assert "Paced rhythm" in panel.quality_label.text()
+    item = panel.global_table.item(ROW["qrs_ms"], 0)
+    assert item.text().endswith("(paced)") and "not comparable" in item.toolTip()
+    assert "(paced)" not in panel.global_table.item(ROW["hr_bpm"], 0).text()

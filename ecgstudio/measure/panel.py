@@ -104,9 +104,12 @@ class MeasurementPanel(QWidget):
             self.show_message(f"Not measured: {quality['refused']}")
             return
         self.cart_label.setText(f"<b>{escape(cart_line(values))}</b>")
+        paced = set(quality.get("not_comparable") or ())
         for row, (key, label, _unit, digits) in enumerate(GLOBAL_ROWS):
             text = value_text(values.get(key), digits)
-            item = QTableWidgetItem(text)
+            item = QTableWidgetItem(f"{text} (paced)" if key in paced and values.get(key) is not None else text)
+            if key in paced:
+                item.setToolTip("Paced beats: not comparable with intrinsic conduction or its normal ranges")
             if key in corrections:
                 item.setText(f"{text} ✎ {corrections[key].author}")
                 item.setToolTip(f"{CORRECTION_LABELS[key]} by {corrections[key].author} (annotation "
@@ -146,9 +149,12 @@ def quality_html(quality: dict) -> str:
     if quality.get("limb_reversal_suspected"):
         parts.append("<span style='color:#a00'><b>Limb-lead reversal suspected</b>: check the arm electrodes "
                      "before trusting the axes</span>")
+    if quality.get("paced"):
+        parts.append("<span style='color:#a00'><b>Paced rhythm</b>: pacing spikes before "
+                     f"{quality.get('pacing_spikes')} beat(s); QRS, QT and axes are those of paced beats</span>")
     if quality.get("n_ventricular"):
         parts.append(f"{quality['n_ventricular']} ventricular beat(s) left out of the medians")
-    parts += [escape(n) for n in quality.get("notes", []) if "reversal" not in n]
+    parts += [escape(n) for n in quality.get("notes", []) if "reversal" not in n and "pacing spikes" not in n]
     beats = quality.get("n_beats")
     if beats is not None:
         parts.append(f"{beats} beats · P waves {escape(str(quality.get('p_waves', '—')))}")

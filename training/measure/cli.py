@@ -16,9 +16,12 @@ import sys
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+#: Fold networks of the out-of-fold evaluation (not shipped) and the network ``measure`` can use.
+NETWORK_CACHE = "runs/delineator-cv"
+DEFAULT_NETWORK = "resources/models/delineation/ludb_unet1d_delineator"
 CSV_FIELDS = ("record", "path", "fs", "n_beats", "n_ventricular", "hr_bpm", "rr_ms", "rr_sd_ms", "p_ms", "pr_ms",
               "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms", "qtc_hodges_ms",
-              "p_axis_deg", "qrs_axis_deg", "t_axis_deg", "p_waves", "limb_reversal_suspected", "excluded_leads",
+              "p_axis_deg", "qrs_axis_deg", "t_axis_deg", "p_waves", "paced", "limb_reversal_suspected", "excluded_leads",
               "refused", "error")
 
 
@@ -33,7 +36,8 @@ def cart_line(m) -> str:
         return f"not measured: {m.quality['refused']}"
     return (f"HR {v('hr_bpm')} bpm · PR {v('pr_ms')} ms · P {v('p_ms')} ms · QRS {v('qrs_ms')} ms · "
             f"QT/QTc(Bazett) {v('qt_ms')}/{v('qtc_bazett_ms')} ms · P/QRS/T axes {v('p_axis_deg')}/"
-            f"{v('qrs_axis_deg')}/{v('t_axis_deg')}°")
+            f"{v('qrs_axis_deg')}/{v('t_axis_deg')}°"
+            + (" · paced rhythm: QRS, QT and axes not comparable" if m.quality.get("paced") else ""))
 
 
 def csv_row(path: str, m=None, error: str = "") -> dict[str, object]:
@@ -43,7 +47,7 @@ def csv_row(path: str, m=None, error: str = "") -> dict[str, object]:
         q = d["quality"]
         row.update(d["global"])
         row.update({"record": m.record, "fs": m.fs, "n_beats": m.n_beats, "n_ventricular": q.get("n_ventricular"),
-                    "p_waves": q.get("p_waves"), "limb_reversal_suspected": q.get("limb_reversal_suspected"),
+                    "p_waves": q.get("p_waves"), "paced": q.get("paced"), "limb_reversal_suspected": q.get("limb_reversal_suspected"),
                     "excluded_leads": ";".join(f"{k}:{v}" for k, v in q.get("excluded_leads", {}).items()),
                     "refused": q.get("refused") or ""})
     return {k: ("" if row.get(k) is None else row.get(k)) for k in CSV_FIELDS}
@@ -97,8 +101,32 @@ def cmd_measure_eval(args: argparse.Namespace, emit) -> int:
     if not (ludb / "data").is_dir():
         raise DatasetError(ludb, "no LUDB data/ folder here")
     command = "python -m training measure-eval" + (" --quick" if args.quick else "")
-    out = run(ludb, formats, Path(args.out), command, quick=args.quick)
+    networks = None if args.rules_only else Path(args.networks)
+    out = run(ludb, formats, Path(args.out), command + (" --rules-only" if args.rules_only else ""),
+              quick=args.quick, networks_dir=networks)
     print(f"wrote {out}")
+    return 0
+
+
+def cmd_measure_train(args: argparse.Namespace, emit) -> int:
+    """Train the fold networks (cached) and the final delineator network on all LUDB records."""
+    from training.errors import DatasetError
+    from training.measure.evaluate import load_ludb
+    from training.measure.train_net import example, final_network, fold_networks, median_best_epoch
+
+    ludb = Path(args.ludb)
+    if not (ludb / "data").is_dir():
+        raise DatasetError(ludb, "no LUDB data/ folder here")
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+    examples = [example(c.record, c.reference) for c in load_ludb(ludb)]
+    networks = fold_networks(examples, Path(args.cache), progress=say)
+    epochs = median_best_epoch(networks)
+    best = {f"fold{k}": seg.card.metrics["best_epoch"] for k, seg in networks.items()}
+    say(f"final network: all {len(examples)} records, {epochs} epochs (median of the folds' best: {best})")
+    out = final_network(examples, Path(args.out), epochs, extra={"fold_best_epochs": best}, progress=say)
+    print(f"wrote {out}.json")
     return 0
 
 
@@ -114,4 +142,13 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--formats", default=str(SHARED / "formats"))
     p.add_argument("--out", default="docs/MEASUREMENTS.md")
     p.add_argument("--quick", action="store_true", help="every 8th LUDB record (a smoke test, not the report)")
+    p.add_argument("--networks", default=NETWORK_CACHE,
+                   help="folder of the per-fold delineator networks (trained there when missing)")
+    p.add_argument("--rules-only", action="store_true", help="score the rule delineator alone (no torch)")
     p.set_defaults(run=cmd_measure_eval)
+    p = sub.add_parser("measure-train", parents=[common],
+                       help="train the delineator network on LUDB (per fold for measure-eval, then on all records)")
+    p.add_argument("--ludb", default=str(SHARED / "ludb"))
+    p.add_argument("--cache", default=NETWORK_CACHE, help="folder of the per-fold networks")
+    p.add_argument("--out", default=DEFAULT_NETWORK, help="model file (stem) of the final network")
+    p.set_defaults(run=cmd_measure_train)

@@ -47,6 +47,19 @@ class DelineationParams:
     #: Bias corrections (ms) added to each global fiducial, in :data:`FIDUCIALS` order: minus the
     #: mean error of each edge on all 160 LUDB records (the evaluation re-estimates them per fold).
     shifts_ms: tuple[float, ...] = (-13.0, 0.0, 2.5, -6.5, 0.0, 16.5, -37.0, 0.0, 30.5)
+    #: Waves ("P", "QRS", "T") whose onset, peak and offset come from the delineator network
+    #: (:mod:`training.measure.segnet`) instead of the rules. Empty: rules only, and no torch. The
+    #: network won the out-of-fold comparison of docs/MEASUREMENTS.md for all three waves.
+    network_waves: tuple[str, ...] = ("P", "QRS", "T")
+    #: Bias corrections (ms) of the network's edges, in :data:`FIDUCIALS` order: the mean over the five
+    #: CV folds of each fold network's correction (estimated on its validation records).
+    network_shifts_ms: tuple[float, ...] = (-5.0, 0.0, -0.5, -2.3, 0.0, 2.2, 0.3, 0.0, 6.2)
+    #: Atrial fibrillation: with RR intervals this irregular (median |successive RR difference| / median
+    #: RR) the P waves are dropped already when their P-to-QRS time spreads more than ``af_pr_spread_s``
+    #: (regular rhythms: :data:`training.measure.engine.MAX_PR_SPREAD_S`). Chosen inside the CV folds
+    #: (these values in 4 of 5).
+    af_irregularity: float = 0.08
+    af_pr_spread_s: float = 0.015
 
 
 def _ms(fs: float, ms: float) -> int:

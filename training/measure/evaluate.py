@@ -37,6 +37,9 @@ from training.measure.intervals import intervals as global_intervals
 N_FOLDS = 5
 #: The grid the cross-validation chooses from.
 GRID = {"major_lead_frac": (0.8, 1.0), "qrs_on_frac": (0.03, 0.06), "qrs_off_frac": (0.05, 0.08)}
+#: Atrial-fibrillation P suppression, chosen per fold after the grid (it changes only the P waves):
+#: (RR irregularity, PR spread s); the first is off (the rules before this option).
+AF_OPTIONS = ((float("inf"), 0.02), (0.08, 0.015), (0.08, 0.025), (0.12, 0.015), (0.12, 0.025))
 MITBIH_BEATS = set("NLRBAaJSVrFejnE/fQ?")
 
 
@@ -60,8 +63,8 @@ def load_ludb(folder: Path, progress: Callable[[int, int], None] = lambda i, n: 
     return cases
 
 
-def _score(case: LudbCase, params: DelineationParams) -> tuple[RecordScore, float | None]:
-    m = measure(case.record, params, max_seconds=None)
+def _score(case: LudbCase, params: DelineationParams, segmenter=None) -> tuple[RecordScore, float | None]:
+    m = measure(case.record, params, max_seconds=None, segmenter=segmenter)
     ref = case.reference
     score = score_record(case.record.name, m.delineation, ref.fiducials, ref.span, case.record.fs, m.global_)
     return score, m.global_.get("qrs_axis_deg")
@@ -78,8 +81,7 @@ def _edge_bias(scores: Sequence[RecordScore]) -> tuple[float, ...]:
 
 
 def _cost(scores: Sequence[RecordScore]) -> float:
-    """Selection criterion on training folds: interval SDs in units of their IEC limit plus missed
-    or spurious waves."""
+    """Selection criterion: interval SDs in units of their IEC limit plus missed or spurious waves."""
     cost = 0.0
     for key, (_, sd_limit) in IEC_LIMITS.items():
         diffs = interval_differences(scores, key)
@@ -90,30 +92,120 @@ def _cost(scores: Sequence[RecordScore]) -> float:
     return cost
 
 
-def cross_validate(cases: Sequence[LudbCase], progress: Callable[[str], None] = lambda s: None
-                   ) -> tuple[list[RecordScore], list[float | None], list[dict]]:
-    """Out-of-fold scores of every case, their measured QRS axes, and each fold's choice."""
-    configs = [dataclasses.replace(DelineationParams(), shifts_ms=(0.0,) * len(FIDUCIALS), **dict(zip(GRID, values)))
+#: Which waves the network delineates, for every method compared (the empty one is the rules alone).
+COMBOS: tuple[tuple[str, ...], ...] = ((), ("P", "QRS", "T"), ("P", "T"), ("P",), ("T",), ("QRS",), ("P", "QRS"),
+                                        ("QRS", "T"))
+
+
+def method_name(waves: Sequence[str]) -> str:
+    if not waves:
+        return "rules"
+    if len(waves) == 3:
+        return "network"
+    rest = [w for w in ("P", "QRS", "T") if w not in waves]
+    return f"network {'+'.join(waves)}, rules {'+'.join(rest)}"
+
+
+class _Memo:
+    """A fold network's labels of one record, computed once however many configurations measure it."""
+
+    def __init__(self, segmenter, store: dict, key: tuple[int, str]):
+        self.segmenter, self.store, self.key = segmenter, store, key
+
+    def labels(self, x, fs, leads, good):
+        if self.key not in self.store:
+            self.store[self.key] = self.segmenter.labels(x, fs, leads, good)
+        return self.store[self.key]
+
+
+@dataclass
+class Method:
+    """One delineation method's out-of-fold scores, measured QRS axes and per-fold bias corrections."""
+
+    waves: tuple[str, ...]
+    scores: list[RecordScore]
+    axes: list[float | None]
+    shifts: list[tuple[float, ...]]
+
+    @property
+    def name(self) -> str:
+        return method_name(self.waves)
+
+    @property
+    def cost(self) -> float:
+        return _cost(self.scores)
+
+
+def cross_validate(cases: Sequence[LudbCase], progress: Callable[[str], None] = lambda s: None,
+                   networks: dict | None = None, all_cases: Sequence[LudbCase] | None = None
+                   ) -> tuple[list[Method], list[dict]]:
+    """Out-of-fold scores of every case for every method, and each fold's choices.
+
+    Rules: the grid configuration and bias corrections are chosen on the other folds. With
+    ``networks`` (fold -> network trained without that fold): every combination in :data:`COMBOS`
+    takes the fold's rule configuration, and the bias corrections of the network's edges are estimated
+    on the network's own validation records (held out of its training, inside the other folds; found in
+    ``all_cases``)."""
+    from training.measure.train_net import split
+
+    all_cases = list(all_cases or cases)
+    configs = [dataclasses.replace(DelineationParams(), shifts_ms=(0.0,) * len(FIDUCIALS), **dict(zip(GRID, values)),
+                                   network_waves=(),
+                                   af_irregularity=AF_OPTIONS[0][0], af_pr_spread_s=AF_OPTIONS[0][1])
                for values in itertools.product(*GRID.values())]
     raw = []
     for i, params in enumerate(configs):
         progress(f"grid {i + 1}/{len(configs)}")
         raw.append([_score(c, params)[0] for c in cases])
-    held: dict[int, tuple[RecordScore, float | None]] = {}
+    af_raw: dict[tuple[int, int], list[RecordScore]] = {}
+
+    def with_af(best: int, option: int) -> list[RecordScore]:
+        if option == 0:
+            return raw[best]
+        if (best, option) not in af_raw:
+            progress(f"atrial-fibrillation option {option}/{len(AF_OPTIONS) - 1} on grid configuration {best + 1}")
+            irr, spread = AF_OPTIONS[option]
+            params = dataclasses.replace(configs[best], af_irregularity=irr, af_pr_spread_s=spread)
+            af_raw[(best, option)] = [_score(c, params)[0] for c in cases]
+        return af_raw[(best, option)]
+    combos = COMBOS if networks else COMBOS[:1]
+    held: dict[tuple[str, ...], dict[int, tuple[RecordScore, float | None]]] = {w: {} for w in combos}
+    fold_shifts: dict[tuple[str, ...], list[tuple[float, ...]]] = {w: [] for w in combos}
+    labels: dict[tuple[int, str], np.ndarray] = {}
+    all_names = [c.record.name for c in all_cases]
     choices = []
     for fold in range(N_FOLDS):
         train = [i for i, c in enumerate(cases) if c.fold != fold]
         costs = [_cost([scores[i] for i in train]) for scores in raw]
         best = int(np.argmin(costs))
-        shifts = _edge_bias([raw[best][i] for i in train])
-        params = dataclasses.replace(configs[best], shifts_ms=shifts)
-        choices.append({"fold": fold, **{k: getattr(params, k) for k in GRID},
-                        "shifts_ms": {FIDUCIALS[c]: round(shifts[c], 1) for c in EDGES.values()}})
+        af = int(np.argmin([_cost([with_af(best, o)[i] for i in train]) for o in range(len(AF_OPTIONS))]))
+        shifts = _edge_bias([with_af(best, af)[i] for i in train])
+        rules = dataclasses.replace(configs[best], shifts_ms=shifts, af_irregularity=AF_OPTIONS[af][0],
+                                    af_pr_spread_s=AF_OPTIONS[af][1])
+        choice = {"fold": fold, **{k: getattr(rules, k) for k in GRID},
+                  "af": "off" if af == 0 else f"RR irregularity > {AF_OPTIONS[af][0]:g}, PR spread > "
+                                              f"{AF_OPTIONS[af][1] * 1000:g} ms",
+                  "shifts_ms": {FIDUCIALS[c]: round(shifts[c], 1) for c in EDGES.values()}}
         progress(f"fold {fold + 1}/{N_FOLDS}")
-        for i, c in enumerate(cases):
-            if c.fold == fold:
-                held[i] = _score(c, params)
-    return [held[i][0] for i in range(len(cases))], [held[i][1] for i in range(len(cases))], choices
+        for waves in combos:
+            params, memo = rules, None
+            if waves:
+                seg = networks[fold]
+                memo = lambda name: _Memo(seg, labels, (fold, name))  # noqa: E731
+                params = dataclasses.replace(rules, network_waves=waves, network_shifts_ms=(0.0,) * len(FIDUCIALS))
+                val = split(all_names, fold)[1]
+                bias = _edge_bias([_score(all_cases[i], params, memo(all_names[i]))[0] for i in val])
+                params = dataclasses.replace(params, network_shifts_ms=bias)
+                if len(waves) == 3:
+                    choice["network_shifts_ms"] = {FIDUCIALS[c]: round(float(bias[c]), 1) for c in EDGES.values()}
+            fold_shifts[waves].append(params.network_shifts_ms if waves else params.shifts_ms)
+            for i, c in enumerate(cases):
+                if c.fold == fold:
+                    held[waves][i] = _score(c, params, memo(c.record.name) if memo else None)
+        choices.append(choice)
+    methods = [Method(w, [held[w][i][0] for i in range(len(cases))], [held[w][i][1] for i in range(len(cases))],
+                      fold_shifts[w]) for w in combos]
+    return methods, choices
 
 
 def neurokit_scores(cases: Sequence[LudbCase]) -> list[RecordScore]:
@@ -192,16 +284,20 @@ def ludb_conduction(csv_path: Path) -> dict[str, str]:
     return out
 
 
-def sign_rows(cases: Sequence[LudbCase], conduction: dict[str, str]) -> list[str]:
-    """Our RBBB signs against LUDB's diagnoses, and how often the reversal flag fires on LUDB."""
+def sign_rows(cases: Sequence[LudbCase], conduction: dict[str, str], paced: set[str] = frozenset()) -> list[str]:
+    """Our RBBB signs against LUDB's diagnoses, how often the reversal flag fires on LUDB, and the
+    paced-rhythm flag against ludb.csv's "Cardiac pacing"."""
     from training.clinical.ecg_signs import pe_signs
 
     table = {(ref, ours): 0 for ref in ("complete", "incomplete", "none") for ours in ("complete", "incomplete", "none")}
     flagged = refused = 0
+    paced_hits: dict[bool, list[str]] = {True: [], False: []}
     for case in cases:
         m = measure(case.record)
         refused += bool(m.quality.get("refused"))
         flagged += bool(m.quality.get("limb_reversal_suspected"))
+        if m.quality.get("paced"):
+            paced_hits[case.record.name in paced].append(case.record.name)
         signs = {s.name: s.present for s in pe_signs(m)}
         ours = "complete" if signs.get("Complete RBBB") else "incomplete" if signs.get("Incomplete RBBB") else "none"
         table[(conduction.get(case.record.name, "none"), ours)] += 1
@@ -213,7 +309,22 @@ def sign_rows(cases: Sequence[LudbCase], conduction: dict[str, str]) -> list[str
     lines += ["", f"Limb-lead reversal flagged on {flagged} of {len(cases)} LUDB records (none of them is "
               f"recorded with reversed electrodes as far as ludb.csv says: these are false alarms); "
               f"{refused} record(s) refused."]
+    n_paced = sum(1 for c in cases if c.record.name in paced)
+    missed = sorted({c.record.name for c in cases if c.record.name in paced} - set(paced_hits[True]), key=int)
+    lines += ["", f"Paced rhythm (pacing spikes before at least a third of the beats; `quality.paced`, QRS, QT "
+              f"and axes then marked not comparable): flagged on {len(paced_hits[True])} of the {n_paced} records "
+              f"ludb.csv lists with cardiac pacing (missed: {', '.join(missed) or 'none'}) and on "
+              f"{len(paced_hits[False])} of the other {len(cases) - n_paced}. The spike threshold was set by looking "
+              "at all 160 records (in-sample; no fold held out)."]
     return lines
+
+
+def paced_records(csv_path: Path) -> set[str]:
+    """Ids of the LUDB records ludb.csv lists with cardiac pacing."""
+    import csv
+
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        return {row["ID"].strip() for row in csv.DictReader(handle) if (row.get("Cardiac pacing") or "").strip()}
 
 
 def atrial_arrhythmia_records(csv_path: Path) -> set[str]:
@@ -258,21 +369,31 @@ def device_rows(vendor: Path) -> list[str]:
     return lines
 
 
-def run(ludb: Path, formats: Path, out: Path, command: str, quick: bool = False) -> Path:
+def run(ludb: Path, formats: Path, out: Path, command: str, quick: bool = False,
+        networks_dir: Path | None = None) -> Path:
     def bar_progress(label: str) -> Callable[[int, int], None]:
         def report(i: int, n: int) -> None:
             print(f"\r{label} {i}/{n}", end="" if i < n else "\n", file=sys.stderr, flush=True)
         return report
 
-    cases = load_ludb(ludb, bar_progress("reading LUDB"))
-    if quick:
-        cases = cases[::8]
-    ours, axes, choices = cross_validate(cases, lambda s: print(s, file=sys.stderr, flush=True))
-    print("neurokit2 comparison", file=sys.stderr, flush=True)
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    all_cases = load_ludb(ludb, bar_progress("reading LUDB"))
+    cases = all_cases[::8] if quick else all_cases
+    networks = None
+    if networks_dir is not None:
+        from training.measure.train_net import example, fold_networks
+        networks = fold_networks([example(c.record, c.reference) for c in all_cases], networks_dir, progress=say)
+    methods, choices = cross_validate(cases, say, networks, all_cases)
+    chosen = min(methods, key=lambda m: m.cost)
+    say(f"chosen: {chosen.name}; mean bias corrections over folds (ms): "
+        + str(tuple(round(float(v), 1) for v in np.mean(chosen.shifts, axis=0))))
+    say("neurokit2 comparison")
     theirs = neurokit_scores(cases)
-    print("MIT-BIH", file=sys.stderr, flush=True)
+    say("MIT-BIH")
     mit = mitbih(formats)
-    signs = sign_rows(cases, ludb_conduction(ludb / "ludb.csv"))
-    write_report(out, ours, theirs, axes, ludb_axis_categories(ludb / "ludb.csv"), choices, mit, command, signs,
+    signs = sign_rows(cases, ludb_conduction(ludb / "ludb.csv"), paced_records(ludb / "ludb.csv"))
+    write_report(out, methods, chosen, theirs, ludb_axis_categories(ludb / "ludb.csv"), choices, mit, command, signs,
                  atrial_arrhythmia_records(ludb / "ludb.csv"), device_rows(ludb.parent / "vendor"), GRID, N_FOLDS)
     return out

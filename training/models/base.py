@@ -18,6 +18,8 @@ class ECGModel(nn.Module):
     """
 
     min_length: int = 64
+    #: What the outputs are: ``"classification"`` (logits per record) or ``"segmentation"`` (per sample).
+    task: str = "classification"
 
     def __init__(self, n_leads: int, n_classes: int):
         super().__init__()

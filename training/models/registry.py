@@ -15,9 +15,12 @@ MODELS: dict[str, Callable[..., ECGModel]] = {}
 register_model = registrar(MODELS, "model")
 
 
-def model_names() -> list[str]:
+def model_names(task: str | None = "classification") -> list[str]:
+    """Registered architectures of ``task`` (``"classification"``: what the training dialog and configs
+    offer; ``"segmentation"``: per-sample delineators; ``None``: all)."""
     _load_all()
-    return sorted(MODELS)
+    return sorted(name for name, factory in MODELS.items()
+                  if task is None or getattr(factory, "task", "classification") == task)
 
 
 def build_model(name: str, n_leads: int, n_classes: int, **config) -> ECGModel:
