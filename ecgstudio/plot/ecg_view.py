@@ -45,6 +45,8 @@ class EcgView(QWidget):
     caliperMeasured = Signal(object)
     #: the visible range, scale, layout or filter changed (for status bars).
     viewChanged = Signal()
+    #: (record, RecordError): the memory-mapped record shown fails its checksums (found in the background)
+    recordDamaged = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +57,7 @@ class EcgView(QWidget):
         self.zoom: float | None = None
         self.source = DisplaySource()
         self.source.changed.connect(self._set_display)
+        self.source.damaged.connect(self.recordDamaged)
         self.nav: SheetNavigator | None = None
         screen = QApplication.primaryScreen()
         self.base_px_per_mm = self._screen_px_per_mm(screen) if screen else 96.0 / MM_PER_INCH
@@ -210,7 +213,7 @@ class EcgView(QWidget):
 
     @property
     def showing_filtered(self) -> bool:
-        return self.record is not None and self._display is not self.record.signal
+        return self.source.is_filtered(self._display)
 
     def visible_range(self) -> tuple[float, float]:
         x0, x1 = self.vb.viewRange()[0]
