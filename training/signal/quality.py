@@ -68,16 +68,20 @@ def lead_problems(record: Record, leads: tuple[str, ...] | list[str] | None = No
     return problems
 
 
-def check_signal(record: Record, leads: tuple[str, ...] | list[str] | None = None) -> None:
-    """Raise :class:`SignalQualityError` naming every unusable lead among ``leads`` (default: all).
-
-    A memory-mapped record's checksums are verified first (``RecordError`` on a mismatch): an eager read
-    verified them already, a mapped one could not without reading the whole file when it opened.
-    """
+def signal_findings(record: Record, leads: tuple[str, ...] | list[str] | None = None) -> list[LeadProblem]:
+    """:func:`check_signal`'s findings without refusing on them, for callers that leave bad leads out (the
+    measurement). A memory-mapped record's checksums are verified first (``RecordError`` on a mismatch):
+    an eager read verified them already, a mapped one could not without reading the whole file on opening."""
     verify = getattr(record.signal, "verify_checksums", None)
     if verify is not None:
         verify()
-    problems = lead_problems(record, leads)
+    return lead_problems(record, leads)
+
+
+def check_signal(record: Record, leads: tuple[str, ...] | list[str] | None = None) -> None:
+    """Raise :class:`SignalQualityError` naming every unusable lead among ``leads`` (default: all), or the
+    reader's ``RecordError`` when a memory-mapped record's samples fail their checksums."""
+    problems = signal_findings(record, leads)
     if problems:
         shown = "; ".join(str(p) for p in problems[:4])
         more = f"; and {len(problems) - 4} more lead(s)" if len(problems) > 4 else ""
