@@ -162,3 +162,15 @@ def test_normal_records_keep_their_annotation_key(shared_data):
     """The key of a 10-s record is the one stored before Holter keys existed (no annotation is orphaned)."""
     record = read_record(shared_data / "ptbxl/records500/00000/00001_hr")
     assert keys.record_key(record) == "ecg1:c9a8be6e322efce9bbe385b8b33761deca206af1"
+
+
+def test_a_mapped_record_exports_the_span_on_screen(holter, mapped, qtbot, tmp_path):
+    from PySide6.QtGui import QImage
+
+    window = shown_app(qtbot, tmp_path)
+    open_library(window, qtbot, holter)
+    select(window, qtbot, holter)
+    window.view.go_to(600.0)
+    window.view.set_filter(True)
+    assert window.export_png(tmp_path / "page.png") and not QImage(str(tmp_path / "page.png")).isNull()
+    assert window.export_pdf(tmp_path / "page.pdf").stat().st_size > 10_000
