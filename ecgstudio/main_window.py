@@ -455,6 +455,8 @@ class MainWindow(QMainWindow):
             text += f" · {view.scale_note()}"
         if view.filter_on:
             text += f" · filtered {describe_band()}"
+            if view.envelope_unfiltered:
+                text += " (not in a view this wide: unfiltered envelope)"
         self.scale_status.setText(f"{text} · {max(t0, 0):.1f}–{min(t1, self.record.duration):.1f} s of "
                                   f"{duration_text(self.record.duration)}" if self.record else text)
 

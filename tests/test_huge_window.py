@@ -102,6 +102,9 @@ def test_display_filter_and_beats_follow_the_span_on_screen(holter, mapped, qtbo
     i0 = int(t0 * eager.fs) + 10
     reference = display_filtered(eager.signal[:, i0 - 30_000:i0 + 35_000], eager.fs)[:, 30_000:35_000]
     np.testing.assert_allclose(shown[:, i0:i0 + 5000], reference, atol=2e-3)  # 5 s margins: no edge transient
+    assert "unfiltered" not in window.scale_status.text()
+    view.zoom_time(1200.0 / (t1 - t0))  # 20 min on screen: wider than a span read, drawn from the pyramid
+    assert view.envelope_unfiltered and "unfiltered envelope" in window.scale_status.text()
     view.set_filter(False)
     assert not view.showing_filtered
 

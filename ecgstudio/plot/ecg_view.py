@@ -23,6 +23,7 @@ QWIDGETSIZE_MAX = (1 << 24) - 1
 from ecgstudio.plot.display import fitted_gain, lead_centres
 from ecgstudio.plot.display_source import DisplaySource
 from ecgstudio.plot.items import AbsentItem, GutterRow, TraceItem
+from ecgstudio.plot.lazy_display import RAW_SPAN_LIMIT, LazyDisplay
 from ecgstudio.plot.layout import PAGE_S, PRINT, STACKED, TRACE_REACH_ROWS, Sheet, Strip, plan_sheet, rhythm_lead
 from ecgstudio.plot.mark_layer import MarkLayer, lead_at, lead_band
 from ecgstudio.plot.navigation import SheetNavigator
@@ -214,6 +215,16 @@ class EcgView(QWidget):
     @property
     def showing_filtered(self) -> bool:
         return self.source.is_filtered(self._display)
+
+    @property
+    def envelope_unfiltered(self) -> bool:
+        """True when the filter is on but this view is too wide for a mapped record's spans, so its traces
+        are the unfiltered overview pyramid (see :mod:`ecgstudio.plot.lazy_display`)."""
+        display = self._display
+        if not isinstance(display, LazyDisplay) or not display.filtered:
+            return False
+        x0, x1 = self.visible_range()
+        return (x1 - x0) * display.fs > RAW_SPAN_LIMIT
 
     def visible_range(self) -> tuple[float, float]:
         x0, x1 = self.vb.viewRange()[0]

@@ -13,7 +13,7 @@ thread. Instead:
   :data:`PYRAMID_CHUNK_FRAMES` frames of stored integers, so building it never holds more than one
   chunk; the same pass sums the samples for the header's checksums. The pyramid is of the unfiltered
   samples: with the filter on, views wider than :data:`RAW_SPAN_LIMIT` show the unfiltered envelope
-  (the 0.5 Hz high-pass only moves the baseline, invisible at that scale), and say so nowhere else.
+  (the 0.5 Hz high-pass only moves the baseline, invisible at that scale), and the status bar says so.
   Until the pyramid is ready such views are blank.
 * **Lead centres and fitted gains** come from :data:`SAMPLE_SPANS` evenly spaced spans per lead.
 
