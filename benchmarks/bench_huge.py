@@ -4,6 +4,8 @@ Each measurement runs in a fresh child process, so its peak resident memory is t
 
 * ``huge_record`` (engine): opening the record (header, checks, mapping), the first 10 s screen of all
   leads, a 1-minute span of one lead deep into the record, and the signal check before a model runs.
+* ``huge_predict``: the bundled model's prediction over the whole record (every 10-s window, half
+  overlapping), as ``python -m training predict`` makes it.
 * ``huge_window`` (the user's path): the whole window as ``ecgstudio`` builds it (every feature
   attached, offscreen, 1600x1000), opening the record as selecting it in the library does. First
   paint is from the request to the sheet drawn with the record's first screen (the record read, its
@@ -51,6 +53,21 @@ problems = lead_problems(record); t4 = time.perf_counter()
 record.signal.verify_checksums(); t5 = time.perf_counter()
 print(json.dumps({"open": t1 - t0, "screen": t2 - t1, "minute": t3 - t2, "check": t4 - t3, "verify": t5 - t4,
                   "problems": len(problems), "kind": type(record.signal).__name__,
+                  "rss": peak_rss()}))
+"""
+
+_PREDICT = _PEAK_RSS + r"""
+import json, sys, time
+import torch
+torch.set_num_threads(1)
+from ecgstudio.paths import resources_dir
+from training.data import read_record
+from training.inference import Predictor
+predictor = Predictor.from_path(resources_dir() / "models" / "ptbxl_superclass_resnet1d18", "cpu")
+before = peak_rss()
+t0 = time.perf_counter()
+prediction = predictor.predict(read_record(sys.argv[1]))
+print(json.dumps({"seconds": time.perf_counter() - t0, "windows": prediction.n_windows, "before": before,
                   "rss": peak_rss()}))
 """
 
@@ -152,6 +169,19 @@ def huge_record() -> list[Row]:
         Row("signal check (64 spans per lead)", m["check"], "s", note=f"{m['problems']} lead(s) refused"),
         Row("checksum verification (chunked pass)", m["verify"], "s"),
         Row("peak resident memory / file size", m["rss"] / size, "x", goal="<= 1.5"),
+    ]
+
+
+@benchmark("huge_predict")
+def huge_predict() -> list[Row]:
+    """The bundled model on the whole 24-h record (CLI ``predict``'s path), one torch thread."""
+    with tempfile.TemporaryDirectory() as folder:
+        header, size, note = _record(Path(folder))
+        m = _child(_PREDICT, str(header))
+    return [
+        Row("Predictor.predict, whole record", m["seconds"], "s", note=f"{note}; {m['windows']} windows, 1 thread"),
+        Row("peak resident memory / file size", m["rss"] / size, "x", goal="<= 1.5",
+            note=f"{m['rss'] / 2**20:.0f} MiB; {m['before'] / 2**20:.0f} MiB with torch and the model loaded"),
     ]
 
 

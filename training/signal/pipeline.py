@@ -200,6 +200,10 @@ class Pipeline:
             i0, i1 = int((a - a0) * ratio), int(a * ratio)
             width = (int(b * ratio) if b < n else n_out) - i1
             out[:, i1:i1 + width] = piece[:, i0:i0 + width]
+        if all(isinstance(step, Normalize) for step in rest.steps):  # per lead: one lead's scratch at a time
+            for i in range(out.shape[0]):
+                out[i:i + 1] = rest(Signal(out[i:i + 1], fs_out, (leads[i],))).x
+            return Signal(out, fs_out, tuple(leads))
         return rest(Signal(out, fs_out, tuple(leads)))
 
     def to_dict(self) -> dict:
