@@ -6,7 +6,9 @@ a report section, a status widget) and share state through its :class:`~ecgstudi
 
 A selected record is read and fingerprinted on a worker thread (a 24-hour Holter must not freeze the
 window); the fingerprint is computed once and shared through :attr:`AppContext.record`. R peaks are
-detected in the background after the first paint. A record that fails to load is marked in the
+detected in the background after the first paint: over the whole record, or for a memory-mapped
+(Holter-length) record over the span on screen with a margin, again whenever the view moves (up to
+``SPAN_BEATS_MAX_S`` on screen), so nothing reads the whole of such a record on opening. A record that fails to load is marked in the
 library, its reason replaces the sheet, every feature is told no record is open, and the window stays
 usable.
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
 
@@ -32,6 +34,7 @@ from ecgstudio.paths import samples_dir
 from ecgstudio.plot import EcgView
 from ecgstudio.plot.decimate import prebuild
 from ecgstudio.plot.display import describe_band
+from ecgstudio.plot.display_source import is_mapped
 from ecgstudio.plot.overlays import Measurement
 from ecgstudio.plot.time_axis import duration_text
 from ecgstudio.record_source import source_html
@@ -48,6 +51,12 @@ if TYPE_CHECKING:
 #: Records longer than this get their R peaks from at most ``LONG_RECORD_BEAT_LEADS`` leads.
 LONG_RECORD_S = 300.0
 LONG_RECORD_BEAT_LEADS = 3
+#: A memory-mapped record's beats are detected for the view when it shows at most this many seconds,
+#: with ``SPAN_BEATS_MARGIN_S`` more on each side (the detector's thresholds follow ~18 s of energy).
+SPAN_BEATS_MAX_S = 600.0
+SPAN_BEATS_MARGIN_S = 10.0
+#: Quiet time after the view moves before a mapped record's beats are detected for the new span.
+SPAN_BEATS_DELAY_MS = 150
 
 
 def beat_leads(record: Record) -> list[int]:
@@ -77,7 +86,8 @@ def _read(entry: LibraryEntry) -> tuple[Record, str]:
         raise RecordError(entry.path, entry.error)
     record = read_record(entry.path)
     key = content_key(record)
-    prebuild(record.signal)
+    if not is_mapped(record):  # a mapped record's overview is built by the view, in bounded chunks
+        prebuild(record.signal)
     return record, key
 
 
@@ -102,6 +112,10 @@ class MainWindow(QMainWindow):
         self.reference: ReferenceAnnotations | None = None
         self._beat_task: Task | None = None
         self._open_task: Task | None = None
+        #: the samples [a, b) the beats in ``peaks`` were detected over, for a mapped record (else None)
+        self.beat_span: tuple[int, int] | None = None
+        self._span_beats_timer = QTimer(self, singleShot=True, interval=SPAN_BEATS_DELAY_MS)
+        self._span_beats_timer.timeout.connect(self._detect_span_beats)
         self._panels: dict[str, QDockWidget] = {}
         self._report_sections: dict[str, Callable[[], Any]] = {}
         #: the controllers of the features plugged in, by name (filled by ``ecgstudio.__main__.build_window``)
@@ -134,6 +148,8 @@ class MainWindow(QMainWindow):
         self.library.recordSelected.connect(self.open_entry)
         self.view.viewChanged.connect(self._update_scale_status)
         self.view.caliperMeasured.connect(self._show_measurement)
+        self.view.recordDamaged.connect(self._record_damaged)
+        self.view.viewChanged.connect(self._view_moved)
         self._restore()
 
     # ------------------------------------------------------------------ host interface (ecgstudio.host)
@@ -205,7 +221,7 @@ class MainWindow(QMainWindow):
 
     def open_entry(self, entry: LibraryEntry) -> None:
         """Read and show one library record on a worker thread; a failure is shown, never raised."""
-        self.entry, self.peaks = entry, None
+        self.entry, self.peaks, self.beat_span = entry, None, None
         for task in (self._beat_task, self._open_task):
             if task is not None:
                 task.cancel()
@@ -274,7 +290,16 @@ class MainWindow(QMainWindow):
                                    f"<span style='color:#8a1c1c'>cannot be opened</span>")
         self.record_status.setText(f"Cannot open {entry.name}: {reason}")
 
+    def _record_damaged(self, record: Record, exc: RecordError) -> None:
+        """A mapped record failed its checksums (verified in the background): refuse it like a bad read."""
+        if record is self.record and self.entry is not None:
+            self._show_failure(self.entry, exc.reason, exc.path)
+
     def _detect_beats(self, record: Record) -> None:
+        if is_mapped(record):
+            self._detect_span_beats()
+            return
+
         def detect(_task: Task) -> tuple[Record, np.ndarray]:
             from training.signal.rpeaks import detect_rpeaks  # scipy, loaded off the GUI thread
 
@@ -286,11 +311,47 @@ class MainWindow(QMainWindow):
         self._beat_task.done.connect(self._on_beats)
         self._beat_task.start()
 
-    def _on_beats(self, result: tuple[Record, np.ndarray]) -> None:
+    def _view_moved(self) -> None:
+        if is_mapped(self.record) and self._open_task is None:
+            self._span_beats_timer.start()
+
+    def _detect_span_beats(self) -> None:
+        """Beats of the span on screen (with margins) of a mapped record, in the background."""
+        record = self.record
+        if not is_mapped(record):
+            return
+        t0, t1 = self.view.visible_range()
+        t0, t1 = max(t0, 0.0), min(t1, record.duration)
+        if t1 - t0 > SPAN_BEATS_MAX_S:
+            a = b = 0
+        else:
+            a = max(0, int((t0 - SPAN_BEATS_MARGIN_S) * record.fs))
+            b = min(record.n_samples, int((t1 + SPAN_BEATS_MARGIN_S) * record.fs) + 1)
+        if self.beat_span is not None and self.beat_span[0] <= a and b <= self.beat_span[1] and \
+                (a < b or self.beat_span == (0, 0)):
+            return  # the beats shown already cover this view
+        if self._beat_task is not None:
+            self._beat_task.cancel()
+
+        def detect(_task: Task) -> tuple[Record, np.ndarray, tuple[int, int]]:
+            from training.signal.rpeaks import detect_rpeaks
+
+            if a == b:
+                return record, np.zeros(0, dtype=np.int64), (a, b)
+            return record, a + detect_rpeaks(record.signal[beat_leads(record), a:b], record.fs), (a, b)
+
+        task = self._beat_task = Task(detect)
+        task.done.connect(lambda result: self._on_beats(result[:2], result[2], task))
+        task.start()
+
+    def _on_beats(self, result: tuple[Record, np.ndarray], span: tuple[int, int] | None = None,
+                  task: Task | None = None) -> None:
         record, peaks = result
         if record is not self.record or self._open_task is not None:
             return  # another record was selected (and may still be loading): these beats are not its
-        self._beat_task, self.peaks = None, peaks
+        if task is not None and task is not self._beat_task:
+            return  # the view moved on: a newer span's beats are on their way
+        self._beat_task, self.peaks, self.beat_span = None, peaks, span
         self.view.set_beats(peaks)
         self._update_record_status()
 
@@ -372,11 +433,15 @@ class MainWindow(QMainWindow):
             from training.signal.rpeaks import mean_heart_rate, rr_intervals_ms
 
             rate = mean_heart_rate(self.peaks, record.fs)
-            if rate is None:
-                parts.append("no beats detected")
+            where = "" if self.beat_span is None else \
+                f" in {self.beat_span[0] / record.fs:.0f}–{self.beat_span[1] / record.fs:.0f} s"
+            if self.beat_span == (0, 0):
+                parts.append(f"beats: zoom in to {SPAN_BEATS_MAX_S / 60:g} min or less to detect them")
+            elif rate is None:
+                parts.append(f"no beats detected{where}")
             else:
                 rr = rr_intervals_ms(self.peaks, record.fs)
-                parts.append(f"HR {rate:.0f} bpm (mean RR {rr.mean():.0f} ms, {self.peaks.size} beats)")
+                parts.append(f"HR {rate:.0f} bpm (mean RR {rr.mean():.0f} ms, {self.peaks.size} beats{where})")
         self.record_status.setText(" · ".join(p for p in parts if p))
 
     def _update_scale_status(self) -> None:
@@ -390,6 +455,8 @@ class MainWindow(QMainWindow):
             text += f" · {view.scale_note()}"
         if view.filter_on:
             text += f" · filtered {describe_band()}"
+            if view.envelope_unfiltered:
+                text += " (not in a view this wide: unfiltered envelope)"
         self.scale_status.setText(f"{text} · {max(t0, 0):.1f}–{min(t1, self.record.duration):.1f} s of "
                                   f"{duration_text(self.record.duration)}" if self.record else text)
 

@@ -4,6 +4,7 @@ loadable models are copied), the model panel (card text is escaped) and CLI pred
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -22,8 +23,9 @@ from training.checkpoint import tensors_to_bytes
 
 BUNDLED = resources_dir() / "models" / "ptbxl_superclass_resnet1d18"
 EXPECTED: dict[str, str | None] = {}
-#: refused only where torch is loaded (loading, adding), not by the torch-free scan at start-up
-NEEDS_TORCH = {"unknown_option", "unknown_architecture", "enormous_model", "weights_other_shape"}
+#: refused only where torch is loaded (loading, adding), not by the torch-free scan at start-up: the
+#: parameter count needs the architecture built (on the ``meta`` device)
+NEEDS_TORCH = {"enormous_model"}
 BUILDERS = {}
 
 
@@ -67,6 +69,14 @@ _card_attack("zero_input", "input_length", lambda c: c.update(input_length=0))
 _card_attack("unknown_option", "resnet1d18 has no option 'colour'", lambda c: c["model_options"].update(colour=3))
 _card_attack("unknown_architecture", "unknown architecture 'resnet9000'", lambda c: c.update(architecture="resnet9000"))
 _card_attack("short_thresholds", "thresholds: 3 thresholds for 5 classes", lambda c: c.update(thresholds=[0.5] * 3))
+_card_attack("option_string", "model_options.width: '32' is not a whole number",
+             lambda c: c["model_options"].update(width="32"))
+_card_attack("option_negative", "model_options.width: -4 is outside 0..8192",
+             lambda c: c["model_options"].update(width=-4))
+_card_attack("fewer_classes", "weights do not fit",
+             lambda c: (c["label_set"].update(classes=c["label_set"]["classes"][:4],
+                                              display=c["label_set"]["display"][:4]),
+                        c.update(thresholds=c["thresholds"][:4])))
 _card_attack("enormous_model", "parameters; at most 100,000,000", lambda c: c["model_options"].update(width=8000))
 _card_attack("weights_elsewhere", "weights_file", lambda c: c.update(weights_file="../../etc/passwd"))
 _card_attack("bad_step", "preprocessing.steps[1]", lambda c: c["preprocessing"]["steps"][1].update(step="explode"))
@@ -133,6 +143,20 @@ def _other_shape(folder: Path) -> Path:
     return write_model_files(folder / "weights_other_shape.json", tensors_to_bytes(state), card)[1]
 
 
+@attack("weights_header_lies", "tensor 'classifier.bias' of shape [6] in F32 cannot take bytes")
+def _header_lies(folder: Path) -> Path:
+    """A safetensors header declaring one more class than its bytes hold (hash recorded, so only the header lies)."""
+    data = bytearray(_weights())
+    header_len = int.from_bytes(data[:8], "little")
+    header = data[8:8 + header_len].decode()
+    assert '"classifier.bias":{"dtype":"F32","shape":[5]' in header
+    data[8:8 + header_len] = header.replace('"classifier.bias":{"dtype":"F32","shape":[5]',
+                                            '"classifier.bias":{"dtype":"F32","shape":[6]').encode()
+    card = _card_dict()
+    card["weights_sha256"] = hashlib.sha256(bytes(data)).hexdigest()
+    return _write(folder, "weights_header_lies", card, bytes(data))
+
+
 @attack("html_display", None)
 def _html(folder: Path) -> Path:
     card = _card_dict()
@@ -182,6 +206,12 @@ def test_library_lists_every_bad_model_as_a_problem_and_the_rest_stay_usable(lib
     refused = {Path(p).stem for p in library.problems}
     assert refused == {name for name, expected in EXPECTED.items() if expected} - NEEDS_TORCH
     assert "pickle" in library.problems[zoo / "weights_pickle.json"]
+    # what the torch-free scan now finds, that used to wait for the first run (option schema, header, shapes)
+    assert "resnet1d18 has no option 'colour'" in library.problems[zoo / "unknown_option.json"]
+    assert "'classifier.weight' has shape [5, 256], which does not fit the card's 4 classes" in \
+        library.problems[zoo / "fewer_classes.json"]
+    assert "lack 'classifier.weight'" in library.problems[zoo / "weights_other_shape.json"]
+    assert "cannot take bytes" in library.problems[zoo / "weights_header_lies.json"]
 
 
 def test_adding_an_unloadable_model_copies_nothing(zoo, tmp_path, qtbot):
@@ -217,3 +247,20 @@ def test_model_panel_shows_the_problems(library, qtbot):
 def test_cli_predict_with_nan_weights_exits_2_with_one_line(zoo, shared_data):
     assert_cli_predict_refuses(zoo / "weights_nan.json", shared_data / "ptbxl/records100/00000/00001_lr.hea",
                                "non-finite")
+
+
+def test_the_declared_architecture_table_matches_the_registry():
+    """The torch-free scan checks cards against training.architectures; it must say what the registry builds."""
+    import inspect
+
+    from training.architectures import ARCHITECTURES
+    from training.models.registry import MODELS, model_names
+
+    assert sorted(ARCHITECTURES) == model_names(task=None)
+    for name, declared in ARCHITECTURES.items():
+        parameters = inspect.signature(MODELS[name]).parameters
+        options = {p: v.annotation for p, v in parameters.items() if p not in ("n_leads", "n_classes", "self")}
+        assert options == {k: t.__name__ for k, t in declared.options.items()}, name
+        with torch.device("meta"):
+            state = MODELS[name](n_leads=7, n_classes=3).state_dict()
+        assert state[declared.input_tensor].shape[1] == 7 and state[declared.output_tensor].shape[0] == 3, name

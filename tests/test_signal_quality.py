@@ -110,3 +110,20 @@ def test_window_cautions_on_open_and_the_model_dock_refuses(qtbot, shared_data, 
     controller.panel.run_button.click()
     qtbot.waitUntil(lambda: controller.panel.message.isVisible(), timeout=20000)
     assert "not a usable ECG" in controller.panel.message.text() and controller.panel.bars.prediction is None
+
+
+def test_measurement_leaves_out_what_the_signal_check_finds(shared_data):
+    """One concept, one place: the measurement excludes the leads the check before any diagnosis refuses
+    (here 0.2 % of V1's samples at 60 mV: not flat, not clipped for the measurement's own checks), with
+    the check's own reason, and measures the rest."""
+    from training.measure import measure
+
+    record = read_record(shared_data / "ludb" / "data" / "6")
+    signal = record.signal.copy()
+    v1 = record.leads.index("V1")
+    signal[v1, ::500] = 60.0
+    spiked = dataclasses.replace(record, signal=signal)
+    assert [p.lead for p in lead_problems(spiked)] == ["V1"]
+    m = measure(spiked)
+    assert "beyond ±20 mV" in m.quality["excluded_leads"]["V1"] and "V1" not in m.quality["good_leads"]
+    assert m.quality["refused"] is None and m.global_["qrs_ms"] is not None

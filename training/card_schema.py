@@ -4,9 +4,10 @@ A card is untrusted JSON: a shared model file may have been edited by hand, trun
 :func:`validate_card` checks all of it before any layer is built and reports **every** problem in one
 message (``field: problem; field: problem``): types, ranges, lengths that must agree (display names and
 thresholds per class, leads per ``n_leads``), the preprocessing steps, and where the weights file may
-be (a plain file name beside the card, never a path). :func:`architecture_problems` checks the architecture and its options (known
-names, bounded values, at most :data:`MAX_PARAMETERS` parameters, counted on PyTorch's ``meta`` device
-where nothing is allocated).
+be (a plain file name beside the card, never a path), and the architecture's name and options against
+the registry's declared table (:mod:`training.architectures`: known names and options, types, bounded
+values). :func:`architecture_problems` adds the size: at most :data:`MAX_PARAMETERS` parameters, counted
+on PyTorch's ``meta`` device where nothing is allocated.
 
 Optional sections other parts of the engine write are typed here too, so they are checked the same way:
 ``calibration`` (per-class method, parameters and what it was fitted on), ``environment`` (threads,
@@ -20,7 +21,6 @@ imports the model registry, so it runs when a model is verified for loading or a
 
 from __future__ import annotations
 
-import inspect
 import math
 import re
 from typing import Any, Literal
@@ -214,7 +214,7 @@ def _describe(exc: ValidationError) -> str:
 def validate_card(data: Any) -> list[str]:
     """Every problem of a parsed card, as ``field: problem`` sentences; empty when the card is valid.
 
-    Needs no torch; the architecture and its options are checked by :func:`architecture_problems`.
+    Needs no torch; the architecture's size is checked by :func:`architecture_problems`.
     """
     if not isinstance(data, dict):
         return ["the model card is not a JSON object"]
@@ -230,7 +230,30 @@ def validate_card(data: Any) -> list[str]:
         problems.append(f"thresholds: {len(card.thresholds)} thresholds for {n_classes} classes")
     if len(card.leads) != card.n_leads:
         problems.append(f"leads: {len(card.leads)} leads listed but n_leads is {card.n_leads}")
+    problems += declared_architecture_problems(card.architecture, card.model_options)
     return problems + _pipeline_problems(card.preprocessing.model_dump())
+
+
+def declared_architecture_problems(name: str, options: dict[str, Any]) -> list[str]:
+    """Unknown architecture or option, a value of the wrong type or out of range: from the registry's
+    declared table, without torch."""
+    from training.architectures import ARCHITECTURES
+
+    if name not in ARCHITECTURES:
+        return [f"architecture: unknown architecture {name!r}; known: {', '.join(sorted(ARCHITECTURES))}"]
+    accepted = ARCHITECTURES[name].options
+    problems = []
+    for key, value in options.items():
+        kind = accepted.get(key)
+        if kind is None:
+            problems.append(f"model_options.{key}: {name} has no option {key!r} (it has {', '.join(accepted) or 'none'})")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and isinstance(value, float)):
+            problems.append(f"model_options.{key}: {value!r} is not {'a whole number' if kind is int else 'a number'}")
+        elif kind is int and not 0 <= value <= MAX_OPTION_INT:
+            problems.append(f"model_options.{key}: {value} is outside 0..{MAX_OPTION_INT}")
+        elif kind is float and not (math.isfinite(value) and abs(value) <= 1e3):
+            problems.append(f"model_options.{key}: {value} is not a sane number")
+    return problems
 
 
 def _pipeline_problems(spec: dict) -> list[str]:
@@ -246,21 +269,8 @@ def _pipeline_problems(spec: dict) -> list[str]:
 
 
 def architecture_problems(name: str, options: dict[str, Any], n_leads: int, n_classes: int) -> list[str]:
-    """Unknown architecture or option, out-of-range option values, or too many parameters (counted on ``meta``)."""
-    from training.models.registry import MODELS, model_names
-    known = model_names()
-    if name not in MODELS:
-        return [f"architecture: unknown architecture {name!r}; known: {', '.join(known)}"]
-    accepted = [p for p in inspect.signature(MODELS[name]).parameters if p not in ("n_leads", "n_classes", "self")]
-    problems = [f"model_options.{key}: {name} has no option {key!r} (it has {', '.join(accepted) or 'none'})"
-                for key in options if key not in accepted]
-    for key, value in options.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            continue
-        if isinstance(value, int) and not 0 <= value <= MAX_OPTION_INT:
-            problems.append(f"model_options.{key}: {value} is outside 0..{MAX_OPTION_INT}")
-        elif isinstance(value, float) and not (math.isfinite(value) and abs(value) <= 1e3):
-            problems.append(f"model_options.{key}: {value} is not a sane number")
+    """The declared checks (:func:`declared_architecture_problems`), then too many parameters (counted on ``meta``)."""
+    problems = declared_architecture_problems(name, options)
     if problems:
         return problems
     n_params = count_parameters(name, options, n_leads, n_classes)

@@ -13,8 +13,12 @@ so a model that would fail to load is listed as a problem, never as usable.
 
 Reading a card and checking a model's weights file (:func:`check_model_files`, what the app's model
 library runs at start-up) need no torch: the app lists models at start-up and loads torch only when
-one first runs. The architecture (known name and options, parameter count, tensor shapes) is checked by
-:func:`verify_model`, with torch, before a model is loaded or added to the library.
+one first runs. Without torch they check the architecture's name and options against the registry's
+declared table (:mod:`training.architectures`), the safetensors header's structure (known dtypes,
+each tensor's bytes matching its shape, the tensors filling the file exactly) and the shapes the card
+implies (the input tensor's leads, the classifier's classes). The parameter count and every tensor's
+name and shape against the architecture are checked by :func:`verify_model`, with torch, before a
+model is loaded or added to the library.
 
 A model is replaced as one unit (:func:`training.atomic.commit_blob`): the new weights are written
 beside the old ones under a content-derived name, and renaming the new card into place is the switch.
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import platform
 import re
 import sys
@@ -94,17 +99,69 @@ def read_weights_bytes(path: Path, expected_sha256: str | None = None) -> bytes:
 _FLOATS = {"F16": "<f2", "F32": "<f4", "F64": "<f8"}
 
 
-def _refuse_non_finite(path: Path, data: bytes) -> None:
+#: bytes per element of every safetensors dtype
+_DTYPE_BYTES = {"BOOL": 1, "U8": 1, "I8": 1, "F8_E4M3": 1, "F8_E5M2": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+                "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8}
+
+
+def tensor_header(path: Path, data: bytes) -> dict[str, dict]:
+    """The tensors a safetensors file declares (name -> dtype, shape, data_offsets), after checking without
+    torch that the header is consistent: known dtypes, whole non-negative shapes, each tensor's bytes
+    equal to its shape's, and the tensors filling the data that follows the header exactly."""
     header_len = int.from_bytes(data[:8], "little")
     try:
         header = json.loads(data[8:8 + header_len])
         tensors = {k: v for k, v in header.items() if k != "__metadata__"}
-        bad = [name for name, info in sorted(tensors.items()) if info["dtype"] in _FLOATS and not np.isfinite(
-            np.frombuffer(data, _FLOATS[info["dtype"]], offset=8 + header_len + info["data_offsets"][0],
-                          count=(info["data_offsets"][1] - info["data_offsets"][0]) // np.dtype(
-                              _FLOATS[info["dtype"]]).itemsize)).all()]
+        spans = []
+        for name, info in tensors.items():
+            dtype, shape, (start, stop) = info["dtype"], info["shape"], info["data_offsets"]
+            if dtype not in _DTYPE_BYTES:
+                raise ValueError(f"tensor {name!r} has unknown dtype {dtype!r}")
+            if not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
+                raise ValueError(f"tensor {name!r} has shape {shape!r}")
+            if not (isinstance(start, int) and isinstance(stop, int)) or stop - start != math.prod(shape) * \
+                    _DTYPE_BYTES[dtype]:
+                raise ValueError(f"tensor {name!r} of shape {shape} in {dtype} cannot take bytes {start}..{stop}")
+            spans.append((start, stop))
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise ModelFileError(path, f"corrupt safetensors header: {exc}") from None
+    end = 0
+    for start, stop in sorted(spans):
+        if start != end:
+            raise ModelFileError(path, "corrupt safetensors header: its tensors overlap or leave gaps")
+        end = stop
+    if end != len(data) - 8 - header_len:
+        raise ModelFileError(path, f"the safetensors header describes {end:,} bytes of tensors but the file holds "
+                                   f"{len(data) - 8 - header_len:,} (truncated or padded)")
+    return tensors
+
+
+def card_shape_problems(card: ModelCard, tensors: dict[str, dict]) -> list[str]:
+    """Shapes the card implies that the weights contradict (the input tensor's leads, the classifier's
+    classes), from the registry's declared table; empty for an architecture it does not list."""
+    from training.architectures import ARCHITECTURES
+
+    declared = ARCHITECTURES.get(card.architecture)
+    if declared is None:
+        return []
+    problems = []
+    for name, axis, wanted, what in ((declared.input_tensor, 1, card.n_leads, "leads"),
+                                     (declared.output_tensor, 0, len(card.classes), "classes")):
+        shape = tensors.get(name, {}).get("shape")
+        if shape is None:
+            problems.append(f"the weights lack {name!r}, which {card.architecture} has")
+        elif len(shape) <= axis or shape[axis] != wanted:
+            problems.append(f"{name!r} has shape {shape}, which does not fit the card's {wanted} {what}")
+    return problems
+
+
+def _refuse_non_finite(path: Path, data: bytes) -> None:
+    header_len = int.from_bytes(data[:8], "little")
+    tensors = tensor_header(path, data)
+    bad = [name for name, info in sorted(tensors.items()) if info["dtype"] in _FLOATS and not np.isfinite(
+        np.frombuffer(data, _FLOATS[info["dtype"]], offset=8 + header_len + info["data_offsets"][0],
+                      count=(info["data_offsets"][1] - info["data_offsets"][0]) // np.dtype(
+                          _FLOATS[info["dtype"]]).itemsize)).all()]
     if bad:
         raise ModelFileError(path, f"weights hold non-finite values (NaN or inf) in {len(bad)} tensor(s), "
                                    f"e.g. {bad[0]!r}; such a model predicts nothing meaningful")
@@ -268,7 +325,10 @@ def check_model_files(path: str | Path) -> ModelCard:
     """The card, once card and weights file pass every check that needs no torch (see the module docstring)."""
     _, card_path = model_paths(path)
     card = load_card(card_path)
-    read_weights_bytes(weights_path(card, card_path), card.weights_sha256)
+    weights = weights_path(card, card_path)
+    problems = card_shape_problems(card, tensor_header(weights, read_weights_bytes(weights, card.weights_sha256)))
+    if problems:
+        raise ModelFileError(weights, "weights do not fit the card: " + "; ".join(problems))
     return card
 
 

@@ -1,7 +1,8 @@
 """Applying a saved model to one record, exactly as its card says: the app's and the CLI's inference.
 
 The card's pipeline (lead selection, band-pass at the record's own rate, resampling, normalisation) is
-replayed on the whole record, then the model sees fixed windows of ``card.input_length`` samples:
+replayed on the whole record (a memory-mapped Holter record span by span, see
+:mod:`training.signal.pipeline`), then the model sees fixed windows of ``card.input_length`` samples:
 
 * a record of exactly one window, or shorter but at least :data:`MIN_FRACTION` of one, gets a single
   window, zero-padded at the end - the same :func:`fit_length` evaluation uses, so on records of the
@@ -158,11 +159,14 @@ class Predictor:
         self.check(record)
         return self.pipeline.apply(record)
 
+    def window_starts(self, n_samples: int) -> list[int]:
+        """Where the windows of a preprocessed record of ``n_samples`` start (overlapping by half)."""
+        return window_starts(n_samples, self.input_length, max(1, int(self.input_length * STRIDE_FRACTION)))
+
     def windows(self, x: np.ndarray) -> tuple[np.ndarray, list[int]]:
         """``([windows, leads, input_length], starts)`` of a preprocessed record."""
-        n = self.input_length
-        starts = window_starts(x.shape[-1], n, max(1, int(n * STRIDE_FRACTION)))
-        return np.stack([fit_length(x, n, s) for s in starts]), starts
+        starts = self.window_starts(x.shape[-1])
+        return np.stack([fit_length(x, self.input_length, s) for s in starts]), starts
 
     # ------------------------------------------------------------------ inference
     def predict_batch(self, x: np.ndarray) -> np.ndarray:
@@ -197,8 +201,15 @@ class Predictor:
         return scores if self.calibration is None else self.calibration.apply(scores)
 
     def _raw_windows(self, record: Record) -> tuple[np.ndarray, list[int]]:
-        windows, starts = self.windows(self.preprocess(record))
-        return self.raw_scores(windows).astype(np.float64), starts
+        return self._window_scores(self.preprocess(record))
+
+    def _window_scores(self, x: np.ndarray) -> tuple[np.ndarray, list[int]]:
+        """Raw scores of every window of a preprocessed record, with their starts. Windows are cut
+        ``BATCH`` at a time, so a Holter-length record's (17,000 for 24 h) are never all in memory."""
+        n, starts = self.input_length, self.window_starts(x.shape[-1])
+        scores = [self.raw_scores(np.stack([fit_length(x, n, s) for s in starts[i:i + BATCH]]))
+                  for i in range(0, len(starts), BATCH)]
+        return np.concatenate(scores).astype(np.float64), starts
 
     def record_probability(self, record: Record, calibrated: bool = True) -> np.ndarray:
         """The record's probabilities ``[C]`` exactly as :meth:`predict` reports them.
@@ -253,8 +264,9 @@ class Predictor:
         For a long record it is the window where the class's probability is highest: the evidence the
         model found is most concentrated there.
         """
-        windows, starts = self.windows(self.preprocess(record))
+        x = self.preprocess(record)
+        starts = self.window_starts(x.shape[-1])
         best = 0
         if len(starts) > 1:
-            best = int(np.argmax(self.predict_batch(windows)[:, class_index]))
-        return windows[best], starts[best] / self.fs, len(starts)
+            best = int(np.argmax(self._calibrate(self._window_scores(x)[0])[:, class_index]))
+        return fit_length(x, self.input_length, starts[best]), starts[best] / self.fs, len(starts)

@@ -96,7 +96,7 @@ def cautions(record: Record, card: ModelCard) -> list[Caution]:
     leads = [lead for lead in card.leads if lead in record.leads]
     if not leads:
         return out
-    x = record.select(leads)[:, :int(MAX_SECONDS * record.fs)].astype(np.float64)
+    x = record.select(leads, stop=int(MAX_SECONDS * record.fs)).astype(np.float64)
     flat = [lead for lead, r in zip(leads, _robust_range(x)) if r < FLAT_MV]
     if flat:
         out.append(Caution("flat_lead", f"lead{'s' if len(flat) > 1 else ''} {', '.join(flat)} flat (under "

@@ -5,8 +5,9 @@ checks each model without torch (card schema, weights' safetensors header, SHA-2
 remembered per file size and modification time, so a rescan is instant) and lists a model that fails,
 with its reason, in :attr:`ModelLibrary.problems`: one bad file - a pickle renamed ``.safetensors``, a
 card nested a million levels deep, a symlink to ``/dev/zero``, a FIFO - never hides the others. The
-architecture (known name and options, size, tensor shapes) needs torch and is checked when the model
-first runs. Adding verifies everything, architecture included, before anything is written, then writes
+architecture's name and options are checked against the registry's declared table and the weights'
+safetensors header against itself and the card's leads and classes, still without torch; only the
+parameter count and the full tensor-by-tensor fit need torch, checked when the model first runs. Adding verifies everything, architecture included, before anything is written, then writes
 the model as one unit (:func:`training.checkpoint.write_model_files`), so the user folder only receives
 models that load.
 """

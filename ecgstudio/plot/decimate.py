@@ -19,6 +19,36 @@ _BASE = 16
 _MIN_LEVEL_BINS = 256
 
 
+def level_envelope(size: int, lows: np.ndarray, highs: np.ndarray, i0: int, i1: int,
+                   n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per column, the minimum then the maximum of samples ``[i0, i1)`` from one pyramid level (bins of
+    ``size`` samples, ``lows``/``highs`` per bin; ``size`` 1 with the samples themselves)."""
+    n = i1 - i0
+    j0, j1 = i0 // size, -(-i1 // size)
+    starts = i0 + np.arange(n_bins) * (n / n_bins)
+    edges = np.unique(np.clip((starts // size).astype(np.int64) - j0, 0, j1 - j0 - 1))
+    lo = np.minimum.reduceat(lows[j0:j1], edges)
+    hi = np.maximum.reduceat(highs[j0:j1], edges)
+    x = np.repeat((edges + j0) * size + 0.5 * (n / n_bins), 2).astype(np.float64)
+    y = np.empty(2 * edges.size, dtype=lo.dtype)
+    y[0::2], y[1::2] = lo, hi
+    return x, y
+
+
+def coarser_levels(size: int, lows: np.ndarray, highs: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Levels of bins ``_BASE`` times larger, then larger again, above one of bins of ``size`` samples
+    (along the last axis), until a level has fewer than ``_MIN_LEVEL_BINS`` bins."""
+    levels = []
+    while lows.shape[-1] >= _BASE * _MIN_LEVEL_BINS:
+        n = -(-lows.shape[-1] // _BASE) * _BASE
+        pad = [(0, 0)] * (lows.ndim - 1) + [(0, n - lows.shape[-1])]
+        lows = np.pad(lows, pad, mode="edge").reshape(*lows.shape[:-1], -1, _BASE).min(axis=-1)
+        highs = np.pad(highs, pad, mode="edge").reshape(*highs.shape[:-1], -1, _BASE).max(axis=-1)
+        size *= _BASE
+        levels.append((size, lows, highs))
+    return levels
+
+
 class PeakDecimator:
     """Envelope of ``samples`` (a 1-D view, not copied) over any sample range for ``n_bins`` columns."""
 
@@ -39,16 +69,7 @@ class PeakDecimator:
             return np.zeros(0), np.zeros(0)
         if n <= 2 * n_bins:
             return np.arange(i0, i1, dtype=np.float64), self.samples[i0:i1]
-        size, lows, highs = self._level_for(n / n_bins)
-        j0, j1 = i0 // size, -(-i1 // size)
-        starts = i0 + np.arange(n_bins) * (n / n_bins)
-        edges = np.unique(np.clip((starts // size).astype(np.int64) - j0, 0, j1 - j0 - 1))
-        lo = np.minimum.reduceat(lows[j0:j1], edges)
-        hi = np.maximum.reduceat(highs[j0:j1], edges)
-        x = np.repeat((edges + j0) * size + 0.5 * (n / n_bins), 2).astype(np.float64)
-        y = np.empty(2 * edges.size, dtype=lo.dtype)
-        y[0::2], y[1::2] = lo, hi
-        return x, y
+        return level_envelope(*self._level_for(n / n_bins), i0, i1, n_bins)
 
     def extremes(self) -> tuple[float, float]:
         """Lowest and highest sample of the whole lead."""
@@ -65,14 +86,10 @@ class PeakDecimator:
 
     def _levels_built(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
         if self._levels is None:
-            self._levels = []
-            size, lows, highs = 1, self.samples, self.samples
-            while lows.size >= _BASE * _MIN_LEVEL_BINS or not self._levels:
-                n = -(-lows.size // _BASE) * _BASE
-                lows = np.pad(lows, (0, n - lows.size), mode="edge").reshape(-1, _BASE).min(axis=1)
-                highs = np.pad(highs, (0, n - highs.size), mode="edge").reshape(-1, _BASE).max(axis=1)
-                size *= _BASE
-                self._levels.append((size, lows, highs))
+            n = -(-self.samples.size // _BASE) * _BASE  # the first level always exists (extremes need it)
+            padded = np.pad(self.samples, (0, n - self.samples.size), mode="edge").reshape(-1, _BASE)
+            first = (_BASE, padded.min(axis=1), padded.max(axis=1))
+            self._levels = [first, *coarser_levels(*first)]
         return self._levels
 
 
@@ -100,7 +117,10 @@ def prebuild(signal: np.ndarray) -> None:
 
 
 def decimator_for(samples: np.ndarray) -> PeakDecimator:
-    """The decimator of ``samples``: the one built ahead for this memory, else a new one."""
+    """The decimator of ``samples``: the one built ahead for this memory, else a new one. A lead of a
+    memory-mapped record (:class:`~ecgstudio.plot.lazy_display.LazyLead`) is its own decimator."""
+    if hasattr(samples, "envelope"):
+        return samples
     with _lock:
         built = _PREBUILT.get(_memory_key(samples))
     return built if built is not None else PeakDecimator(samples)

@@ -26,17 +26,26 @@ def display_filtered(signal: np.ndarray, fs: float) -> np.ndarray:
     return out
 
 
+def spread_samples(samples, limit: int = 100_000) -> np.ndarray:
+    """At most ~``limit`` samples per lead spread over the whole of ``samples`` (``[leads, n]`` or ``[n]``):
+    every k-th one, or a memory-mapped record's evenly spaced spans (``sampled()``: a stride would
+    touch every page of the file)."""
+    sampled = getattr(samples, "sampled", None)
+    if sampled is not None:
+        return sampled()
+    step = max(1, samples.shape[-1] // limit)
+    return samples[..., ::step]
+
+
 def lead_centres(signal: np.ndarray) -> np.ndarray:
     """Median of each lead (from at most ~100k samples), so a DC offset does not push a lead off its row."""
-    step = max(1, signal.shape[1] // 100_000)
-    return np.median(signal[:, ::step], axis=1)
+    return np.nanmedian(spread_samples(signal), axis=1)
 
 
 def fitted_gain(samples: np.ndarray, row_mm: float) -> float:
     """mm per unit that makes a non-voltage channel (mmHg, pleth) span 80 % of its row: millivolt
     gains mean nothing for it. Robust to spikes (1st-99th percentile)."""
-    step = max(1, samples.size // 100_000)
-    low, high = np.percentile(samples[::step], [1, 99])
+    low, high = np.nanpercentile(spread_samples(samples), [1, 99])
     return 0.8 * row_mm / max(float(high - low), 1e-9)
 
 

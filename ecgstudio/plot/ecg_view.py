@@ -23,6 +23,7 @@ QWIDGETSIZE_MAX = (1 << 24) - 1
 from ecgstudio.plot.display import fitted_gain, lead_centres
 from ecgstudio.plot.display_source import DisplaySource
 from ecgstudio.plot.items import AbsentItem, GutterRow, TraceItem
+from ecgstudio.plot.lazy_display import RAW_SPAN_LIMIT, LazyDisplay
 from ecgstudio.plot.layout import PAGE_S, PRINT, STACKED, TRACE_REACH_ROWS, Sheet, Strip, plan_sheet, rhythm_lead
 from ecgstudio.plot.mark_layer import MarkLayer, lead_at, lead_band
 from ecgstudio.plot.navigation import SheetNavigator
@@ -45,6 +46,8 @@ class EcgView(QWidget):
     caliperMeasured = Signal(object)
     #: the visible range, scale, layout or filter changed (for status bars).
     viewChanged = Signal()
+    #: (record, RecordError): the memory-mapped record shown fails its checksums (found in the background)
+    recordDamaged = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +58,7 @@ class EcgView(QWidget):
         self.zoom: float | None = None
         self.source = DisplaySource()
         self.source.changed.connect(self._set_display)
+        self.source.damaged.connect(self.recordDamaged)
         self.nav: SheetNavigator | None = None
         screen = QApplication.primaryScreen()
         self.base_px_per_mm = self._screen_px_per_mm(screen) if screen else 96.0 / MM_PER_INCH
@@ -210,7 +214,17 @@ class EcgView(QWidget):
 
     @property
     def showing_filtered(self) -> bool:
-        return self.record is not None and self._display is not self.record.signal
+        return self.source.is_filtered(self._display)
+
+    @property
+    def envelope_unfiltered(self) -> bool:
+        """True when the filter is on but this view is too wide for a mapped record's spans, so its traces
+        are the unfiltered overview pyramid (see :mod:`ecgstudio.plot.lazy_display`)."""
+        display = self._display
+        if not isinstance(display, LazyDisplay) or not display.filtered:
+            return False
+        x0, x1 = self.visible_range()
+        return (x1 - x0) * display.fs > RAW_SPAN_LIMIT
 
     def visible_range(self) -> tuple[float, float]:
         x0, x1 = self.vb.viewRange()[0]

@@ -208,6 +208,8 @@ class TraceItem(pg.GraphicsObject):
         key = (i0, i1, n_bins, self.gain, self.centre, self.clip_mm, id(self._decimator))
         if self._cache is None or self._cache[0] != key:
             x, v = self._decimator.envelope(i0, i1, n_bins)
+            if x.size == 0:  # a Holter view wider than a screen read, before its overview pyramid is ready
+                return
             polygon = pg.functions.create_qpolygonf(x.size)
             points = pg.functions.ndarray_from_qpolygonf(polygon)
             points[:, 0] = x / self.fs

@@ -18,6 +18,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 
+from ecgstudio.plot.display import spread_samples
 from ecgstudio.plot.items import TraceItem
 
 STRIP_HEIGHT_PX = 56
@@ -117,8 +118,7 @@ class OverviewStrip(pg.GraphicsView):
             self._duration = 0.0
             return
         self._duration = samples.size / fs
-        step = max(1, samples.size // 200_000)
-        low, mid, high = np.percentile(samples[::step], [0.5, 50, 99.5])
+        low, mid, high = np.nanpercentile(spread_samples(samples, 200_000), [0.5, 50, 99.5])
         pen = pg.mkPen(80, 80, 90, width=1)
         self._trace = TraceItem("overview", samples, fs, 0.0, 1.0, float(mid), pen, bold=False)
         self.vb.addItem(self._trace)

@@ -76,7 +76,8 @@ def read_record(path: str | Path) -> Record:
 
     A Holter-length record (float32 samples above :func:`training.data.limits.lazy_threshold`) in a
     mappable format comes back with a :class:`training.data.lazy.LazySignal`: nothing is read until a
-    span is indexed (its checksums are not verified and missing samples are NaN in the spans read).
+    span is indexed (missing samples are NaN in the spans read). Its checksums are verified by
+    ``signal.verify_checksums()`` (one chunked pass over the file), which ``check_signal`` runs.
     Any other record whose samples would not fit the memory budget is refused before allocating.
     """
     if formats.handles(path):
@@ -89,7 +90,8 @@ def read_record(path: str | Path) -> Record:
         _check_dat_sizes(header, header_path.parent)
         raw_units = _names_and_units(header)[1]
         factor = [_TO_MV[_unit_key(raw_units[i])] if unit == "mV" else 1.0 for i, unit in enumerate(info.units)]
-        return Record(**fields, signal=lazy.LazySignal(header_path.parent / header.file_name[0], header, factor))
+        return Record(**fields, signal=lazy.LazySignal(header_path.parent / header.file_name[0], header, factor,
+                                                       info.leads))
     _check_memory(header_path, info)
     if _is_mat_record(header):
         signal = _read_mat_signal(header, header_path.parent)
@@ -423,8 +425,7 @@ def _verify_checksums(header: wfdb.Record, path: Path, digital: list[np.ndarray]
     bad = [names[i] for i, (expected, d) in enumerate(zip(checksums, digital))
            if expected is not None and (int(d.astype(np.int64).sum()) - expected) % 65536 != 0]
     if bad:
-        raise RecordError(path, f"the samples of lead(s) {', '.join(bad)} do not match the checksum in the "
-                                "header: the signal file is damaged or was altered")
+        raise lazy.checksum_error(path, bad)
 
 
 def _read_multisegment_signal(header: wfdb.MultiRecord, header_path: Path) -> np.ndarray:

@@ -92,9 +92,10 @@ class Record(RecordInfo):
         except ValueError:
             raise KeyError(f"{self.name} has no lead {name!r} (it has {', '.join(self.leads)})") from None
 
-    def select(self, leads: tuple[str, ...] | list[str]) -> np.ndarray:
-        """``[len(leads), samples]`` in the order asked; raises ``KeyError`` naming absent leads."""
+    def select(self, leads: tuple[str, ...] | list[str], start: int = 0, stop: int | None = None) -> np.ndarray:
+        """``[len(leads), samples]`` in the order asked, samples ``[start, stop)`` (all by default; a span
+        of a memory-mapped record reads only that span); raises ``KeyError`` naming absent leads."""
         missing = self.missing_leads(leads)
         if missing:
             raise KeyError(f"{self.name} lacks lead(s) {', '.join(missing)}")
-        return self.signal[[self.leads.index(lead) for lead in leads]]
+        return self.signal[[self.leads.index(lead) for lead in leads], start:stop]

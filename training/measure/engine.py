@@ -1,6 +1,7 @@
 """``measure(record) -> Measurements``: what an electrocardiograph prints, from any record.
 
-Steps: lead quality (flat / saturated leads out) → R peaks over the remaining leads → noisy leads out
+Steps: lead quality (flat / saturated leads out, and those the signal check before any diagnosis finds
+unusable: ``training.signal.quality.signal_findings``) → R peaks over the remaining leads → noisy leads out
 → beat consistency (pure noise is refused, not measured) → beat classes (PVCs out of the medians) →
 delineation → intervals, QTc, axes, per-lead amplitudes → limb-reversal check. Whatever cannot be
 measured is ``None``; the ``quality`` block says why. Nothing here raises on a bad signal: a record
@@ -26,6 +27,7 @@ from training.measure.intervals import frontal_axis, intervals, qtc, rate
 from training.measure.quality import (MIN_QRS_SNR, flat_or_saturated, is_paced, lead_noise, limb_reversal_suspected,
                                      pacing_spikes, qrs_snr)
 from training.data.record import STANDARD_LEADS
+from training.signal.quality import signal_findings
 from training.signal.rpeaks import detect_rpeaks
 
 if TYPE_CHECKING:
@@ -130,9 +132,17 @@ def measure(record: Record, params: DelineationParams = DelineationParams(),
     excluded.update({names[i]: "missing samples" for i in np.flatnonzero(missing)})
     excluded.update({names[i]: "saturated" for i in np.flatnonzero(saturated)})
     usable = ~(flat | saturated)
+    try:  # what the check before any diagnosis finds (a mapped record's checksums first) leaves a lead out too
+        findings = signal_findings(record, names)
+    except RecordError as exc:
+        return _refusal(record, exc.reason, quality)
+    for finding in findings:
+        i = names.index(finding.lead)
+        if usable[i]:
+            excluded[finding.lead], usable[i] = finding.problem, False
     quality["excluded_leads"] = excluded
     if not usable.any():
-        return _refusal(record, "every lead is flat or saturated", quality)
+        return _refusal(record, "every lead is flat, saturated or not a usable ECG", quality)
     r = detect_rpeaks(raw[usable], fs)
     snr = qrs_snr(x, noise, r, fs)
     noisy = usable & (snr < MIN_QRS_SNR)

@@ -61,16 +61,27 @@ def lead_problems(record: Record, leads: tuple[str, ...] | list[str] | None = No
     wanted = [i for i, lead in enumerate(record.leads)
               if record.units[i] == "mV" and (leads is None or lead in leads)]
     problems = []
-    for i in wanted:
-        problem = _problem(_sample(record.signal, i), record.fs)
+    for i, samples in zip(wanted, _sample(record.signal, wanted)):
+        problem = _problem(samples, record.fs)
         if problem:
             problems.append(LeadProblem(record.leads[i], problem))
     return problems
 
 
+def signal_findings(record: Record, leads: tuple[str, ...] | list[str] | None = None) -> list[LeadProblem]:
+    """:func:`check_signal`'s findings without refusing on them, for callers that leave bad leads out (the
+    measurement). A memory-mapped record's checksums are verified first (``RecordError`` on a mismatch):
+    an eager read verified them already, a mapped one could not without reading the whole file on opening."""
+    verify = getattr(record.signal, "verify_checksums", None)
+    if verify is not None:
+        verify()
+    return lead_problems(record, leads)
+
+
 def check_signal(record: Record, leads: tuple[str, ...] | list[str] | None = None) -> None:
-    """Raise :class:`SignalQualityError` naming every unusable lead among ``leads`` (default: all)."""
-    problems = lead_problems(record, leads)
+    """Raise :class:`SignalQualityError` naming every unusable lead among ``leads`` (default: all), or the
+    reader's ``RecordError`` when a memory-mapped record's samples fail their checksums."""
+    problems = signal_findings(record, leads)
     if problems:
         shown = "; ".join(str(p) for p in problems[:4])
         more = f"; and {len(problems) - 4} more lead(s)" if len(problems) > 4 else ""
@@ -78,16 +89,22 @@ def check_signal(record: Record, leads: tuple[str, ...] | list[str] | None = Non
                                               "no diagnosis is made from them")
 
 
-def _sample(signal, i: int) -> np.ndarray:
-    """Lead ``i`` whole, or evenly spaced spans of a long one, as float64 (spans keep slew measurable).
+def _sample(signal, leads: list[int]) -> list[np.ndarray]:
+    """Leads ``leads`` whole, or evenly spaced spans of long ones (``[spans, SAMPLE_SPAN]``), as float64
+    (spans keep slew measurable).
 
-    Only the spans are read, so a memory-mapped Holter record is checked without loading it.
+    Only the spans are read, all leads of a span at once, so a memory-mapped Holter record is checked
+    with 64 small reads and without loading it.
     """
+    if not leads:
+        return []
     n = signal.shape[-1]
     if n <= SAMPLE_SPAN * MAX_SPANS:
-        return np.asarray(signal[i, :], dtype=np.float64)
-    starts = np.linspace(0, n - SAMPLE_SPAN, MAX_SPANS).astype(int)
-    return np.stack([np.asarray(signal[i, s:s + SAMPLE_SPAN], dtype=np.float64) for s in starts])
+        return [np.asarray(signal[i, :], dtype=np.float64) for i in leads]
+    spans = np.empty((len(leads), MAX_SPANS, SAMPLE_SPAN))
+    for k, start in enumerate(np.linspace(0, n - SAMPLE_SPAN, MAX_SPANS).astype(int)):
+        spans[:, k] = signal[leads, start:start + SAMPLE_SPAN]
+    return list(spans)
 
 
 def _problem(x: np.ndarray, fs: float) -> str | None:
