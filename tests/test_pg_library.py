@@ -155,6 +155,22 @@ def test_a_blinded_studys_consensus_and_its_audit_are_hidden_from_readers_even_f
     bob.close(), carol.db.close()
 
 
+def test_an_audit_row_with_a_made_up_id_breaks_nobodys_reading_of_the_audit_trail(team):
+    alice, bob = AnnotationStore(team.url("alice")), AnnotationStore(team.url("bob"))
+    bob.add_label("k", "NORM", "bob")
+    with psycopg.connect(team.url("alice"), autocommit=True) as raw:  # readers may append in their own name
+        for entity, entity_id in (("annotation", "not a number"), ("study_consensus", "x:k:NORM"),
+                                  ("annotation", "99999999999999999999")):
+            raw.execute("INSERT INTO audit_log (at, actor, action, entity, entity_id) VALUES ('now', 'alice',"
+                        " 'create', %s, %s)", (entity, entity_id))
+    assert [(e.actor, e.entity) for e in bob.history(None)] == [("bob", "annotation")]  # read, made-up rows hidden
+    with psycopg.connect(team.url("bob"), autocommit=True) as raw:  # the whole trail, as hand-written SQL reads it
+        assert raw.execute("SELECT actor FROM audit_log WHERE entity IN ('annotation', 'study_consensus')"
+                           ).fetchall() == [("bob",)]
+    assert len(team.owner.history(None)) == 3  # the owner sees every row
+    alice.close(), bob.close()
+
+
 def test_nobody_alters_the_audit_trail_not_even_the_owner(team):
     alice = AnnotationStore(team.url("alice"))
     alice.add_label("k", "NORM", "alice")

@@ -73,14 +73,19 @@ _CONSENSUS_VISIBLE = (f"{_not_blinded('study_consensus')} AND NOT EXISTS (SELECT
 
 
 #: An annotation's or a consensus' audit rows hold its values: visible exactly when the row is (the
-#: subqueries see the tables through their own policies). CASE, not OR: other entities' ids are not
-#: numbers. A consensus' id is "study:record:label" (ecgstudio.studies.store); the study part finds it
-#: by index.
-_AUDIT_VISIBLE = ("CASE WHEN entity = 'annotation' THEN EXISTS (SELECT 1 FROM annotations a"
-                  " WHERE a.id = CAST(audit_log.entity_id AS BIGINT))"
-                  " WHEN entity = 'study_consensus' THEN EXISTS (SELECT 1 FROM study_consensus c"
+#: subqueries see the tables through their own policies). A consensus' id is "study:record:label"
+#: (ecgstudio.studies.store); the study part finds it by index. Readers append audit rows, so an id
+#: may be anything: it is cast only once a pattern has matched (CASE fixes the order; AND does not),
+#: else one typed row would make every reader's read of the audit trail fail; such a row refers to
+#: no annotation or consensus and is hidden.
+_AUDIT_VISIBLE = ("CASE WHEN entity = 'annotation' THEN CASE WHEN entity_id ~ '^[0-9]{1,18}$'"
+                  " THEN EXISTS (SELECT 1 FROM annotations a WHERE a.id = CAST(audit_log.entity_id AS BIGINT))"
+                  " ELSE false END"
+                  " WHEN entity = 'study_consensus' THEN CASE WHEN entity_id ~ '^[0-9]{1,18}:'"
+                  " THEN EXISTS (SELECT 1 FROM study_consensus c"
                   " WHERE c.study_id = CAST(split_part(audit_log.entity_id, ':', 1) AS BIGINT)"
                   " AND c.study_id || ':' || c.record_key || ':' || c.label = audit_log.entity_id)"
+                  " ELSE false END"
                   " ELSE true END")
 
 #: (table, policy, command, roles, USING, WITH CHECK); a table with RLS on and no policy for a command refuses it
