@@ -61,9 +61,19 @@ def _blinded_to_me(study: str) -> str:
 
 
 def _not_blinded(table: str) -> str:
-    """The row's record is in no study blinded to this role."""
+    """The row's record is in no study blinded to this role: one index probe per row, for tables read a
+    record at a time (a policy's subquery runs as a subplan for every row the query reads)."""
     return ("NOT EXISTS (SELECT 1 FROM study_records r JOIN studies s ON s.id = r.study_id"
             f" WHERE r.record_key = {table}.record_key AND {_blinded_to_me('s')})")
+
+
+def _not_blinded_in_bulk(table: str) -> str:
+    """:func:`_not_blinded` for tables read 10,000 records at once (the list's counts): uncorrelated, so
+    the server hashes the blinded records once per query (study_records.record_key is never NULL, so
+    NOT IN means NOT EXISTS). The status column's query for 10,000 records, as a reader of a blinded
+    1,000-record study: 103 ms with a probe per row, 38 ms hashed (PostgreSQL 15, this machine)."""
+    return (f"{table}.record_key NOT IN (SELECT r.record_key FROM study_records r JOIN studies s"
+            f" ON s.id = r.study_id WHERE {_blinded_to_me('s')})")
 
 
 #: A consensus row: hidden while its own study is blinded to the role, and while its record is in any
@@ -92,9 +102,9 @@ _AUDIT_VISIBLE = ("CASE WHEN entity = 'annotation' THEN CASE WHEN entity_id ~ '^
 _POLICIES = (
     ("annotations", "read_unblinded", "SELECT", "PUBLIC", f"author = current_user OR {_not_blinded('annotations')}",
      None),
-    ("ann_record_counts", "read_unblinded", "SELECT", "PUBLIC", _not_blinded("ann_record_counts"), None),
+    ("ann_record_counts", "read_unblinded", "SELECT", "PUBLIC", _not_blinded_in_bulk("ann_record_counts"), None),
     ("ann_author_counts", "read_unblinded", "SELECT", "PUBLIC",
-     f"author = current_user OR {_not_blinded('ann_author_counts')}", None),
+     f"author = current_user OR {_not_blinded_in_bulk('ann_author_counts')}", None),
     ("annotations", "create_own", "INSERT", READER,
      None, "author = current_user AND updated_by = current_user AND confirmed_by IS NULL"),
     ("annotations", "change_own", "UPDATE", READER, "author = current_user",
