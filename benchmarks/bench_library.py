@@ -17,6 +17,11 @@ leaves a live library. The measured calls are the app's own:
   (``author=``: their own counts);
 - ``StudyStore.agreement(study)``: a 1,000-record study read by all 10 readers, every record finished
   (query + Cohen's kappa for 45 pairs x 5 labels + Fleiss' kappa with a 1,000-replicate bootstrap).
+- PostgreSQL only, connected as a reader's own login role (``ecgstudio.store.access``), as a team's
+  workstation is: the owner above bypasses row-level security, a reader pays for it. The study is
+  blinded, so every annotation and count row the reader reads is checked against it: opening a
+  record's annotations (300 random records, and 300 of the study's, where 9 of 10 are hidden) and
+  the status column (their own counts while reading blinded, and the totals they may see).
 
 The PostgreSQL server is a throwaway cluster (tools/pgcluster.py) on this machine, fsync off (it
 affects loading only, not these reads).
@@ -173,6 +178,7 @@ def _measure(location: str, backend: str) -> list[Row]:
     result = []
     agreement_s = best_of(lambda: result.append(studies.agreement(study)))
     assert result[-1][0].n_records == STUDY_RECORDS
+    as_reader = _as_reader(db, keys, study_keys, listed, backend) if db.is_server else []
     db.close()
     n = f"{N_RECORDS:,} records, {len(READERS)} readers, {len(annotations):,} annotations"
     return [
@@ -192,6 +198,51 @@ def _measure(location: str, backend: str) -> list[Row]:
             f"best of 3; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"),
         Row(f"{backend}: agreement, 1,000-record study", agreement_s, "s", "<= 2 s",
             "10 readers, 5 labels: 45 Cohen pairs + Fleiss with bootstrap, best of 3"),
+        *as_reader,
+    ]
+
+
+def _open_median_ms(store, keys: list[str], expected: int) -> tuple[float, float]:
+    """Median and p95 ms of ``store.annotations(key)`` over ``keys``, each returning ``expected`` rows."""
+    times = []
+    for key in keys:
+        start = time.perf_counter()
+        got = store.annotations(key)
+        times.append(time.perf_counter() - start)
+        assert len(got) == expected, (key, len(got), expected)
+    return statistics.median(times) * 1000, sorted(times)[int(0.95 * len(times))] * 1000
+
+
+def _as_reader(db, keys: list[str], study_keys: list[str], listed: list[str], backend: str) -> list[Row]:
+    """The reads of a reader of the blinded study, on their own connection (row-level security on)."""
+    from ecgstudio.annotations.store import AnnotationStore
+    from ecgstudio.store.access import add_user, setup_access
+
+    setup_access(db)
+    reader = READERS[3]
+    add_user(db, reader, "reader")
+    store = AnnotationStore(db.location.replace("postgres@", f"{reader}@", 1))
+    assert store.db.user == reader
+    rng = random.Random(21)
+    in_study = set(study_keys)
+    outside = [k for k in rng.sample(keys, 400) if k not in in_study][:300]
+    open_ms, open_p95 = _open_median_ms(store, outside, len(READERS))
+    study_ms, study_p95 = _open_median_ms(store, rng.sample(study_keys, 300), 1)  # only their own reading
+    own_s, own_cpu_s = _wall_and_cpu(lambda: store.statuses_by_path(listed, author=reader))
+    assert set(store.statuses_by_path(listed[:50], author=reader).values()) <= {"labelled", "confirmed"}
+    totals_s, _ = _wall_and_cpu(lambda: store.statuses_by_path(listed))
+    store.close()
+    as_reader = f"{backend} as a reader of the blinded study"
+    load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    return [
+        Row(f"{as_reader}: open a record's annotations, median", open_ms, "ms", "<= 20 ms",
+            f"300 random records outside the study (10 annotations each); p95 {open_p95:.2f} ms"),
+        Row(f"{as_reader}: open one of the study's records, median", study_ms, "ms", "<= 20 ms",
+            f"300 of its records (own reading only); p95 {study_p95:.2f} ms"),
+        Row(f"{as_reader}: status column, 10,000 records, their own (blinded)", own_s * 1000, "ms", "<= 200 ms",
+            f"statuses_by_path(author=...), best of 3; app CPU {own_cpu_s * 1000:.0f} ms"),
+        Row(f"{as_reader}: status column, 10,000 records, totals", totals_s * 1000, "ms", "<= 200 ms",
+            f"statuses_by_path, best of 3; {load}"),
     ]
 
 

@@ -97,6 +97,7 @@ def test_a_blinded_study_hides_the_other_readers_annotations_even_from_hand_writ
     assert seen("SELECT record_key, live FROM ann_record_counts ORDER BY 1") == [("free", 1)]
     assert seen("SELECT record_key, author FROM ann_author_counts ORDER BY 1, 2") == [("free", "bob"), ("k", "alice")]
     raw.close()
+    assert alice.db.query("SHOW jit")[0][0] == "off"  # compiling the policies' subplans cost more than the query
     assert [a.author for a in alice.annotations("k")] == ["alice"] and alice.status("k") == "labelled"
     with pytest.raises(StudyError, match="blinded"):  # alice's agreement would count bob's labels as absent
         StudyStore(alice.db).agreement(study)
@@ -113,6 +114,61 @@ def test_a_blinded_study_hides_the_other_readers_annotations_even_from_hand_writ
     assert [e.actor for e in audit_history(alice.db, "study", study.id)] == ["dana", "dana"]
     for store in (alice, bob, carol, erin):
         store.close()
+
+
+def test_a_blinded_studys_consensus_and_its_audit_are_hidden_from_readers_even_from_hand_written_sql(team):
+    owner = team.owner
+    owner.register_record("k2", INFO)
+    add_user(owner.db, "erin", "reader")
+    studies = StudyStore(owner.db)
+    blind = studies.create("blind", ["k"], ["NORM", "MI"], ["alice", "bob"], "dana")
+    carols = studies.create("carol reads", ["k2"], ["NORM"], ["carol", "bob"], "dana")
+    old = studies.create("old", ["k", "k2"], ["NORM"], ["erin", "bob"], "dana", blinded=False)
+    bob = AnnotationStore(team.url("bob"))
+    bob.add_label("k", "MI", "bob")
+    carol = StudyStore(Database(team.url("carol")))
+    carol.set_consensus(blind, "k", "MI", True, "carol", note="bob is right")
+    studies.set_consensus(carols, "k2", "NORM", True, "dana")  # the owner's hand: carol reads this one
+    studies.set_consensus(old, "k2", "NORM", False, "dana")  # an open study, but k2 is blinded to carol
+    assert studies.consensus(blind)[("k", "MI")].from_readings == (bob.annotations("k")[0].id,)
+
+    def seen(user: str) -> tuple[list[tuple], list[str]]:
+        """What ``user``'s own connection reads of the consensus and its audit rows, with hand-written SQL."""
+        with psycopg.connect(team.url(user), autocommit=True) as raw:
+            rows = [tuple(r) for r in raw.execute("SELECT study_id, record_key, label, present, from_readings"
+                                                  " FROM study_consensus ORDER BY id").fetchall()]
+            audit = [r[0] for r in raw.execute("SELECT entity_id FROM audit_log WHERE entity = 'study_consensus'"
+                                               " ORDER BY id").fetchall()]
+        return rows, audit
+
+    everything = seen("postgres")
+    assert [r[:3] for r in everything[0]] == [(blind.id, "k", "MI"), (carols.id, "k2", "NORM"), (old.id, "k2", "NORM")]
+    assert everything[1] == [f"{blind.id}:k:MI", f"{carols.id}:k2:NORM", f"{old.id}:k2:NORM"]
+    for reader in ("alice", "bob", "erin"):  # its readers, and a reader outside who could pass it on
+        assert seen(reader) == ([], []), reader
+    assert seen("carol") == ([everything[0][0]], [everything[1][0]])  # not the study she reads, nor k2's
+    assert seen("dana") == everything  # an administrator
+    with pytest.raises(StudyError, match="blinded"):  # the app says why instead of showing nothing
+        StudyStore(Database(team.url("alice"))).consensus(blind)
+    assert cli_main(["blinding", team.url("dana"), "blind", "off"]) == 0
+    assert seen("alice") == ([everything[0][0]], [everything[1][0]])  # unblinded: its consensus is open
+    bob.close(), carol.db.close()
+
+
+def test_an_audit_row_with_a_made_up_id_breaks_nobodys_reading_of_the_audit_trail(team):
+    alice, bob = AnnotationStore(team.url("alice")), AnnotationStore(team.url("bob"))
+    bob.add_label("k", "NORM", "bob")
+    with psycopg.connect(team.url("alice"), autocommit=True) as raw:  # readers may append in their own name
+        for entity, entity_id in (("annotation", "not a number"), ("study_consensus", "x:k:NORM"),
+                                  ("annotation", "99999999999999999999")):
+            raw.execute("INSERT INTO audit_log (at, actor, action, entity, entity_id) VALUES ('now', 'alice',"
+                        " 'create', %s, %s)", (entity, entity_id))
+    assert [(e.actor, e.entity) for e in bob.history(None)] == [("bob", "annotation")]  # read, made-up rows hidden
+    with psycopg.connect(team.url("bob"), autocommit=True) as raw:  # the whole trail, as hand-written SQL reads it
+        assert raw.execute("SELECT actor FROM audit_log WHERE entity IN ('annotation', 'study_consensus')"
+                           ).fetchall() == [("bob",)]
+    assert len(team.owner.history(None)) == 3  # the owner sees every row
+    alice.close(), bob.close()
 
 
 def test_nobody_alters_the_audit_trail_not_even_the_owner(team):

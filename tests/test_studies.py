@@ -125,6 +125,12 @@ def test_adjudication_sets_consensus_with_provenance_audit_and_a_training_manife
     history = audit_history(store.db, CONSENSUS_ENTITY, f"{study.id}:{keys[5]}:STTC")
     assert [(e.action, e.old and e.old["present"], e.new["present"]) for e in history] == [("create", None, 1),
                                                                                           ("update", 1, 0)]
+    for reader in READERS:  # the study is blinded: no reader gets the consensus, which carries the others' labels
+        with pytest.raises(StudyError, match="blinded"):
+            studies.consensus(study, viewer=reader)
+        with pytest.raises(StudyError, match="blinded"):
+            studies.export_consensus(study, tmp_path / reader, viewer=reader)
+    assert len(studies.consensus(study, viewer="dr.adj")) == 4 and not (tmp_path / "ann").exists()
     final = studies.consensus_labels(study)
     assert final[keys[2]] == ("NORM",) and final[keys[1]] == ("MI",) and final[keys[5]] == ("MI",)
     folder = studies.export_consensus(study, tmp_path / "consensus")

@@ -142,6 +142,12 @@ def test_a_blinded_reader_sees_no_badge_status_or_completion_from_the_other_read
     text, title, completions = shown()
     assert text == "" and "not annotated" in title and completions == []  # nothing of ann's leaks to ben
     assert panel.labels.checked_codes() == []
+    studies.store.set_consensus(study, study.records[0], "MI", True, "dr.adj")  # decided early, ann's reading
+    studies.panel.adjudicate_button.click()  # ben may not adjudicate: it unblinds and shows the consensus
+    assert "blinded" in studies.panel.message.text() and studies.adjudication is None
+    assert studies.panel.blind.isChecked() and panel.labels.checked_codes() == [] and shown()[0] == ""
+    studies.panel.finetune_button.click()  # nor export the consensus as a dataset
+    assert "blinded" in studies.panel.message.text() and not any(annotations.store.db.workdir.glob("studies/*"))
     studies.store.set_blinded(study, False, "admin")  # after adjudication an administrator lifts it
     studies.panel.reload(select=study.id)
     assert studies.panel.blind.isEnabled()

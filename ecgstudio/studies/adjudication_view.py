@@ -54,8 +54,8 @@ class AdjudicationDialog(QDialog):
 
     def reload(self) -> None:
         try:
+            self.decisions = self.store.consensus(self.study, self.adjudicator)  # refused to a blinded reader
             agreement = self.store.agreement(self.study)
-            self.decisions = self.store.consensus(self.study)
         except (StudyError, LibraryError) as exc:
             self.message.setText(str(exc))
             return

@@ -88,7 +88,12 @@ class StudiesController(QObject):
         self.dock.show()
         self.panel.reload(select=study.id)
 
-    def adjudicate(self, study: Study) -> AdjudicationDialog:
+    def adjudicate(self, study: Study) -> AdjudicationDialog | None:
+        try:  # before unblinding: a reader of a blinded study must not see the others' labels this way
+            self.store.require_unblinded(study, self.annotations.panel.author)
+        except StudyError as exc:
+            self.panel._say(str(exc), error=True)
+            return None
         self.panel.blind.setChecked(False)  # an adjudicator sees every reader's labels on the ECG
         self.adjudication = AdjudicationDialog(self.store, study, self.annotations.panel.author, self.window)
         self.adjudication.openRecord.connect(self.open_record)
@@ -101,7 +106,7 @@ class StudiesController(QObject):
         """Export the consensus as a dataset folder and open the training dialog on it, as a fine-tune."""
         folder = self.store.db.workdir / "studies" / f"study-{study.id}-consensus"
         try:
-            self.store.export_consensus(study, folder)
+            self.store.export_consensus(study, folder, self.annotations.panel.author)
         except (StudyError, LibraryError, OSError) as exc:
             self.panel._say(getattr(exc, "reason", None) or str(exc), error=True)
             return None

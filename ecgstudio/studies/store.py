@@ -5,13 +5,14 @@ A study does not copy labels: each reader's readings are their ordinary record-l
 is annotating as usual, audited as usual. What the study adds:
 
 - blinding: :meth:`StudyStore.reader_labels` returns one reader's own labels only (the panel shows
-  nothing else while a study is being read);
+  nothing else while a study is being read), and a reader of a blinded study is refused what carries
+  the others' labels: agreement, readings and the consensus;
 - progress: a reader marks a record finished (``study_progress``); agreement counts finished records;
 - consensus: an adjudicator's decision per (record, label), with who decided, when, and the ids of
   the readings it was decided from; every decision is audited (entity ``study_consensus``).
 
 On PostgreSQL the server enforces the roles (``ecgstudio.store.access``): readers write only their own
-progress, only adjudicators write consensus.
+progress, only adjudicators write consensus, and a blinded study's consensus is hidden from its readers.
 """
 
 from __future__ import annotations
@@ -194,9 +195,7 @@ class StudyStore:
 
         A reader of a blinded study on a server sees only their own readings, so any agreement they
         computed would be wrong: it is refused, in words."""
-        if study.blinded and self.db.user in study.readers:
-            raise StudyError(f"study {study.name!r} is blinded: you ({self.db.user}) see only your own labels;"
-                             " its agreement and consensus are for an adjudicator")
+        self.require_unblinded(study)
         placeholders = ",".join("?" * len(study.readers))
         rows = self.db.query(
             "SELECT a.record_key, a.author, a.label FROM annotations a JOIN study_records s"
@@ -205,6 +204,15 @@ class StudyStore:
             (study.id, *study.readers))
         vocabulary = set(study.vocabulary)
         return {(row[0], row[1], row[2]) for row in rows if row[2] in vocabulary}
+
+    def require_unblinded(self, study: Study, viewer: str | None = None) -> None:
+        """Refuse a reader of a blinded study what carries the other readers' labels (readings, agreement,
+        consensus). Who asks: the server's role, and ``viewer``, the name the app annotates under (all
+        there is in a file, which has no users; on a server the app annotates under the role)."""
+        who = next((name for name in (self.db.user, viewer) if name in study.readers), None)
+        if study.blinded and who is not None:
+            raise StudyError(f"study {study.name!r} is blinded: you ({who}) see only your own labels;"
+                             " its agreement and consensus are for an adjudicator")
 
     def agreement(self, study: Study, finished_only: bool = True) -> list[LabelAgreement]:
         """Agreement per label over the records every reader has finished (or all records)."""
@@ -266,20 +274,22 @@ class StudyStore:
                           "note": note.strip()})
         return self.consensus(study)[(record_key, label)]
 
-    def consensus(self, study: Study) -> dict[tuple[str, str], Consensus]:
+    def consensus(self, study: Study, viewer: str | None = None) -> dict[tuple[str, str], Consensus]:
+        """The adjudicator's decisions; refused to a reader of the blinded study (:meth:`require_unblinded`)."""
+        self.require_unblinded(study, viewer)
         rows = self.db.query("SELECT * FROM study_consensus WHERE study_id = ? ORDER BY id", (study.id,))
         return {(row["record_key"], row["label"]): Consensus(
             row["record_key"], row["label"], bool(row["present"]), row["decided_by"], row["decided_at"],
             tuple(json.loads(row["from_readings"])), row["note"]) for row in rows}
 
-    def consensus_labels(self, study: Study) -> dict[str, tuple[str, ...]]:
+    def consensus_labels(self, study: Study, viewer: str | None = None) -> dict[str, tuple[str, ...]]:
         """The study's final labels per record: unanimous readings, replaced by the adjudicator's decisions.
 
         Only records every reader finished count; a disagreement not yet adjudicated keeps the record out.
         """
         done = self.finished(study)
         finished = [k for k in study.records if all(k in done.get(r, ()) for r in study.readers)]
-        decided = self.consensus(study)
+        decided = self.consensus(study, viewer)
         readings = self.readings(study)
         disputed = {d.record_key for a in self.agreement(study) for d in a.disagreements
                     if (d.record_key, d.label) not in decided}
@@ -298,9 +308,9 @@ class StudyStore:
             labels[key] = tuple(present)
         return labels
 
-    def export_consensus(self, study: Study, folder: str | Path) -> Path:
+    def export_consensus(self, study: Study, folder: str | Path, viewer: str | None = None) -> Path:
         """The consensus as a training dataset folder (``manifest.csv`` with each record's header path)."""
-        labels = self.consensus_labels(study)
+        labels = self.consensus_labels(study, viewer)
         paths = {row[0]: row[1] for row in self.db.query("SELECT record_key, path FROM ann_record_paths ORDER BY seen_at")}
         rows = [ManifestRow(paths[key], codes, key) for key, codes in labels.items()
                 if codes and key in paths and Path(paths[key]).is_file()]
