@@ -382,3 +382,37 @@ def test_features_share_one_library_and_migrate_independently(tmp_path, library,
     (tmp_path / "junk.ecglib").write_bytes(b"definitely not sqlite" * 100)
     with pytest.raises(LibraryError, match="not a usable library"):
         AnnotationStore(tmp_path / "junk.ecglib")
+
+
+def test_a_holter_records_annotations_under_its_earlier_full_key_move_to_its_bounded_key(library, tmp_path):
+    """Holter-length records had the full ``ecg1:`` key before the bounded ``ecgs1:`` one; their annotations
+    move (all of them, deleted ones too, each audited) when the new key has none and the path's stored
+    header is the record's; anything else moves nothing. Same SQL on SQLite and PostgreSQL."""
+    leads = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+    info = SimpleNamespace(name="holter", fs=500.0, n_samples=7_200_000, leads=leads, path=tmp_path / "holter.hea")
+    store = AnnotationStore(library)
+    store.register_record("ecg1:old", info)
+    label = store.add_label("ecg1:old", "NORM", "dr.a")
+    mark = store.add_interval("ecg1:old", "V5", 3600.0, 3604.5, "ST depression", "dr.a")
+    store.confirm(mark.id, "dr.a")
+    store.delete(store.add_interval("ecg1:old", None, 10.0, 11.0, "noise", "dr.a").id, "dr.a")
+    before = _content(store.annotations("ecg1:old", include_deleted=True))
+
+    other = SimpleNamespace(**{**vars(info), "n_samples": 7_199_999})  # another recording now at that path
+    assert store.adopt_earlier_key("ecgs1:other", other, "dr.b", "ecg1:") == 0
+    assert store.adopt_earlier_key("ecgs1:new", info, "dr.b", "ecgs1:") == 0  # only the prefix asked for
+    assert store.adopt_earlier_key("ecgs1:new", info, "dr.b", "ecg1:") == 2  # the two live ones
+    assert store.annotations("ecg1:old", include_deleted=True) == []
+    assert _content(store.annotations("ecgs1:new", include_deleted=True)) == before
+    assert store.statuses_by_path([str(info.path)]) == {str(info.path): "labelled"}  # the library list follows
+    entry = store.history(label.id)[-1]
+    assert (entry.action, entry.actor, entry.old["record_key"], entry.new["record_key"]) == \
+        ("rekey", "dr.b", "ecg1:old", "ecgs1:new")
+    assert store.annotations("ecgs1:new")[1].confirmed_by == "dr.a"  # the signature stays
+    assert store.adopt_earlier_key("ecgs1:new", info, "dr.b", "ecg1:") == 0  # once
+
+    store.register_record("ecg1:again", info)  # annotated anew under both keys: never merged unasked
+    store.add_label("ecg1:again", "MI", "dr.a")
+    assert store.adopt_earlier_key("ecgs1:new", info, "dr.b", "ecg1:") == 0
+    assert [a.label for a in store.annotations("ecg1:again")] == ["MI"]
+    store.close()

@@ -177,3 +177,35 @@ def test_a_mapped_record_exports_the_span_on_screen(holter, mapped, qtbot, tmp_p
     window.view.set_filter(True)
     assert window.export_png(tmp_path / "page.png") and not QImage(str(tmp_path / "page.png")).isNull()
     assert window.export_pdf(tmp_path / "page.pdf").stat().st_size > 10_000
+
+
+def test_annotations_made_before_bounded_keys_are_shown_again_under_the_holter_key(holter, mapped, qtbot, tmp_path,
+                                                                                 monkeypatch):
+    """A record over the bounded-key size (here lowered to 2^20 samples) had the full ``ecg1:`` key in
+    the version before; the clinician's annotations made then are moved to its ``ecgs1:`` key (audited)
+    when the window opens it, and the status bar says so."""
+    from ecgstudio.store import audit_history
+
+    monkeypatch.setattr(keys, "FULL_KEY_SAMPLES", 1 << 40)  # the earlier version: every record keyed in full
+    window = shown_app(qtbot, tmp_path / "app")
+    open_library(window, qtbot, holter)
+    select(window, qtbot, holter)
+    earlier = window.context.record.content_key
+    store = window.features["annotations"].store
+    assert earlier.startswith(keys.KEY_PREFIX)
+    store.add_label(earlier, "NORM", "dr.a")
+    store.add_interval(earlier, "V5", 1200.0, 1204.0, "ST depression", "dr.a")
+    window.close()
+
+    monkeypatch.setattr(keys, "FULL_KEY_SAMPLES", 1 << 20)  # this version: the record is Holter-length
+    window = shown_app(qtbot, tmp_path / "app")  # the same library
+    open_library(window, qtbot, holter)
+    select(window, qtbot, holter)
+    key = window.context.record.content_key
+    assert key.startswith(keys.SAMPLED_KEY_PREFIX)
+    assert [(a.label, a.lead, a.t0) for a in window.report_section("annotations")] == \
+        [("normal ECG", None, None), ("ST depression", "V5", 1200.0)]
+    assert "2 earlier annotation(s) of holter moved" in window.statusBar().currentMessage()
+    store = window.features["annotations"].store
+    assert [e.action for e in audit_history(store.db, "annotation")][-2:] == ["rekey", "rekey"]
+    assert store.annotations(earlier) == []

@@ -299,3 +299,18 @@ def test_server_stopped_mid_session_refuses_edits_then_reconnects_with_nothing_l
     store.add_label("k", "MI", "alice")
     assert [e.action for e in store.history(None)] == ["create", "create"]  # the refused edit left no trace
     store.close()
+
+
+def test_a_reader_cannot_move_another_readers_annotations_to_a_holter_records_new_key(team, tmp_path):
+    """A reader opening a Holter record annotated under its earlier key moves nothing if some of its
+    annotations are another reader's (the server refuses those rows): none is left behind half-moved."""
+    info = SimpleNamespace(**{**vars(INFO), "name": "holter", "path": tmp_path / "holter.hea"})
+    alice, bob = AnnotationStore(team.url("alice")), AnnotationStore(team.url("bob"))
+    alice.register_record("ecg1:old", info)
+    alice.add_label("ecg1:old", "NORM", "alice")
+    bob.add_label("ecg1:old", "MI", "bob")
+    with pytest.raises(InvalidAnnotation, match="1 of the 2 annotations .* are not yours to move"):
+        alice.adopt_earlier_key("ecgs1:new", info, "alice", "ecg1:")
+    assert sorted(a.author for a in team.owner.annotations("ecg1:old")) == ["alice", "bob"]
+    assert team.owner.annotations("ecgs1:new") == []
+    alice.close(), bob.close()

@@ -92,7 +92,7 @@ def test_cohort_comparison_leaves_out_a_broken_record_with_its_reason(shared_dat
     assert len(failures) == 1 and "flat" in failures[0].reason
 
 
-def test_window_cautions_on_open_and_the_model_dock_refuses(qtbot, shared_data, tmp_path):
+def _model_window(qtbot, tmp_path):
     from PySide6.QtCore import QSettings
 
     from ecgstudio.inference import attach_inference
@@ -103,13 +103,58 @@ def test_window_cautions_on_open_and_the_model_dock_refuses(qtbot, shared_data, 
     window = MainWindow(settings)
     qtbot.addWidget(window)
     window.show()
-    controller = attach_inference(window)
+    return window, attach_inference(window)
+
+
+@pytest.fixture
+def held_check(monkeypatch):
+    """The model dock's signal check held until ``.set()``; ``.on_gui`` says, per call, if it ran on the GUI thread."""
+    import threading
+
+    from ecgstudio.inference import controller
+
+    gate, real = threading.Event(), controller.lead_problems
+    gate.on_gui = []
+
+    def held(record, *args):
+        gate.on_gui.append(threading.current_thread() is threading.main_thread())
+        gate.wait(30)
+        return real(record, *args)
+
+    monkeypatch.setattr(controller, "lead_problems", held)
+    return gate
+
+
+def test_window_cautions_on_open_and_the_model_dock_refuses(qtbot, shared_data, tmp_path, held_check):
+    """The check runs off the GUI thread (a Holter record's 64 span reads no longer delay its first paint);
+    a run asked for meanwhile waits for it, and is not made when the check cautions."""
+    window, controller = _model_window(qtbot, tmp_path)
     window.open_path(zeroed_record(shared_data, tmp_path / "rec"))
-    qtbot.waitUntil(lambda: window.record is not None, timeout=10000)
-    assert controller.panel.status.text().startswith("Caution: 12 lead(s) are not a usable ECG")
+    qtbot.waitUntil(lambda: window.record is not None, timeout=10000)  # shown while the check is held
+    assert controller.panel.status.text() == "Checking the signal…"
     controller.panel.run_button.click()
+    assert not controller.panel.run_button.isEnabled()
+    held_check.set()
+    qtbot.waitUntil(lambda: controller.panel.status.text().startswith("Caution: 12 lead(s) are not a usable ECG"),
+                    timeout=10000)
+    assert held_check.on_gui == [False]
+    qtbot.wait(300)
+    assert controller.panel.bars.prediction is None and not controller.panel.message.isVisible()
+    controller.panel.run_button.click()  # asked for again: the model itself refuses
     qtbot.waitUntil(lambda: controller.panel.message.isVisible(), timeout=20000)
     assert "not a usable ECG" in controller.panel.message.text() and controller.panel.bars.prediction is None
+
+
+def test_a_run_asked_for_while_the_signal_is_checked_predicts_once_it_passed(qtbot, shared_data, tmp_path, held_check):
+    window, controller = _model_window(qtbot, tmp_path)
+    window.open_path(shared_data / f"{PTBXL}.hea")
+    qtbot.waitUntil(lambda: window.record is not None, timeout=10000)
+    controller.panel.run_button.click()
+    qtbot.wait(500)
+    assert controller.panel.bars.prediction is None  # nothing before the check has passed
+    held_check.set()
+    qtbot.waitUntil(lambda: controller.panel.bars.prediction is not None, timeout=60000)
+    assert held_check.on_gui == [False] and not controller.panel.message.isVisible()
 
 
 def test_measurement_leaves_out_what_the_signal_check_finds(shared_data):

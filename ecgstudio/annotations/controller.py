@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from ecgstudio.annotations.csv_io import export_csv, import_csv
 from ecgstudio.annotations.errors import AnnotationError
+from ecgstudio.annotations.keys import KEY_PREFIX, SAMPLED_KEY_PREFIX
 from ecgstudio.annotations.model import INTERVAL
 from ecgstudio.annotations.reference import ReferenceAnnotations, add_reference_file
 from ecgstudio.annotations.panel import AnnotationPanel
@@ -66,8 +67,25 @@ class AnnotationController(QObject):
         key = opened.content_key
         self._path_of[key] = opened.key
         self._current_key = key
+        if key.startswith(SAMPLED_KEY_PREFIX):
+            self._keep_earlier_annotations(key, opened.record)
         self.panel.set_record(key, opened.record)
         self.window.library.set_annotation_status(opened.key, self.panel.annotation_status(key))
+
+    def _keep_earlier_annotations(self, key: str, record) -> None:
+        """A Holter record annotated while it still had the full ``ecg1:`` key: its annotations move to
+        the bounded key (audited, in one transaction), and the status bar says so; if the library
+        refuses, the status bar says why and they stay where they were."""
+        actor = self.panel.author or self.store.db.user or "ECG Studio"
+        try:
+            moved = self.store.adopt_earlier_key(key, record, actor, KEY_PREFIX)
+        except (AnnotationError, LibraryError) as exc:
+            self.window.show_status(f"The earlier annotations of {record.name} were not moved to its new key: {exc}",
+                                    20000)
+            return
+        if moved:
+            self.window.show_status(f"{moved} earlier annotation(s) of {record.name} moved to its new Holter record"
+                                    " key (long records are now keyed by sampled blocks; see the history)", 20000)
 
     def _reader_changed(self, _name: str) -> None:
         if self.panel.status_author is not None:  # a blinded list shows the reader's own statuses

@@ -16,7 +16,8 @@ from ecgstudio.annotations.words import label_in_words
 from ecgstudio.store import AuditEntry
 
 COLUMNS = ("When (UTC)", "Who", "What")
-_VERBS = {"create": "added", "edit": "edited", "delete": "deleted", "confirm": "signed"}
+_VERBS = {"create": "added", "edit": "edited", "delete": "deleted", "confirm": "signed",
+          "rekey": "moved to the record's new key:"}
 #: Fields whose change an edit row names.
 _EDITABLE = ("label", "lead", "t0", "t1", "note")
 

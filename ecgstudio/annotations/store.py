@@ -76,6 +76,48 @@ class AnnotationStore:
                              " record_key = excluded.record_key, seen_at = excluded.seen_at",
                              (path, record_key, utc_now()))
 
+    def adopt_earlier_key(self, record_key: str, info: Any, actor: str, earlier_prefix: str) -> int:
+        """Move the annotations this record has under the key an earlier version of the app gave it to
+        ``record_key``, in one transaction with an audit row (``rekey``) per annotation; returns how many
+        live ones moved (0: nothing to move).
+
+        Why: Holter-length records got the full ``ecg1:`` key before the bounded ``ecgs1:`` one existed
+        (:mod:`ecgstudio.annotations.keys`); nothing computes their old key any more. It is found as the
+        key stored for the same header path, and used only when it starts with ``earlier_prefix``, its
+        stored header (name, rate, length, leads) is this record's, and ``record_key`` has no
+        annotations yet. Call it before :meth:`register_record`, which points the path at the new key.
+        Where the library refuses to move some of them (a team server lets a reader move only their
+        own), nothing moves and :class:`InvalidAnnotation` says so: they stay under the old key.
+        """
+        path = _path_id(info.path) if getattr(info, "path", None) else None
+        rows = self.db.query("SELECT record_key FROM ann_record_paths WHERE path = ?", (path,)) if path else []
+        if not rows or rows[0][0] == record_key or not str(rows[0][0]).startswith(earlier_prefix):
+            return 0
+        earlier, header = rows[0][0], (info.name, float(info.fs), int(info.n_samples), tuple(info.leads))
+        meta = self.record_meta(earlier)
+        if meta is None or (meta["name"], meta["fs"], meta["n_samples"], meta["leads"]) != header:
+            return 0
+        actor = _clean_actor(actor)
+        with self._refusals(), self.db.transaction() as conn:
+            if conn.execute("SELECT 1 FROM annotations WHERE record_key = ?", (record_key,)).fetchone():
+                return 0  # annotated under its new key already: the two sets are not merged behind anyone's back
+            moving = [Annotation(**dict(row)) for row in conn.execute(
+                "SELECT * FROM annotations WHERE record_key = ? ORDER BY id", (earlier,)).fetchall()]
+            if not moving:
+                return 0
+            conn.execute("INSERT INTO ann_records VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(record_key) DO NOTHING",
+                         (record_key, info.name, header[1], header[2], json.dumps(list(header[3])), utc_now()))
+            moved = conn.execute("UPDATE annotations SET record_key = ? WHERE record_key = ?",
+                                 (record_key, earlier)).rowcount
+            if moved != len(moving):
+                raise InvalidAnnotation(f"{len(moving) - moved} of the {len(moving)} annotations under this "
+                                        f"record's earlier key {earlier} are not yours to move; they stay there")
+            for old in moving:
+                append_audit(conn, actor, "rekey", ENTITY, old.id, old.to_dict(), self._fetch(conn, old.id).to_dict())
+            conn.execute("UPDATE ann_record_paths SET record_key = ?, seen_at = ? WHERE path = ?",
+                         (record_key, utc_now(), path))
+        return sum(not a.deleted for a in moving)
+
     def record_meta(self, record_key: str) -> dict[str, Any] | None:
         """What the store knows of a record: name, fs, n_samples, leads (None where unknown)."""
         row = self._record_row(record_key)

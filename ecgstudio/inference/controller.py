@@ -1,7 +1,9 @@
 """Wires model inference and explanations into the main window: two docks, a menu, the heat overlay.
 
 Loading a model, predicting and explaining all run in :class:`~ecgstudio.workers.Task` off the GUI
-thread. Loaded predictors are kept per model file, explanations per (record, model, class, settings),
+thread, and so does the signal check behind the dock's caution when a record opens (64 span reads of
+a Holter record, 0.2-0.5 s, used to delay its first paint); a run asked for meanwhile, or the run on
+open, starts when the check has passed. Loaded predictors are kept per model file, explanations per (record, model, class, settings),
 so switching back and forth costs nothing. Results for a record that is no longer shown are dropped.
 """
 
@@ -74,6 +76,8 @@ class InferenceController(QObject):
         self._explanations: dict[tuple, RecordExplanation] = {}
         self._key: str | None = None
         self._task: Task | None = None
+        self._check_task: Task | None = None  # the open record's signal check, until it reports
+        self._run_when_checked = False
         self._explain_task: Task | None = None
 
         self.panel.on_open.setChecked(window.settings.value(AUTORUN_KEY, False, type=bool))
@@ -130,9 +134,30 @@ class InferenceController(QObject):
         self._key = opened.key if opened is not None else None
         self.cancel_explanation()
         self._reset_results()
-        self.panel.status.setText(signal_caution(opened.record if opened is not None else None))
-        if opened is not None and self.panel.on_open.isChecked():
+        self._check_task, self._run_when_checked = None, False
+        if opened is None:
+            return
+        self._run_when_checked = self.panel.on_open.isChecked()
+        self.panel.status.setText("Checking the signal…")
+        record = opened.record
+        task = Task(lambda _t: signal_caution(record))
+        task.done.connect(lambda caution: self._checked(task, caution))
+        task.failed.connect(lambda exc: self._checked(
+            task, f"Caution: the signal could not be checked ({error_text(exc)}). No model will read it."))
+        self._check_task = task.start()
+
+    def _checked(self, task: Task, caution: str) -> None:
+        """The check's caution, shown; a waiting run (asked for, or on open) starts only when it found
+        nothing, so no prediction is shown for a record whose caution has not arrived."""
+        if task is not self._check_task:
+            return  # another record was opened meanwhile
+        self._check_task = None
+        run, self._run_when_checked = self._run_when_checked, False
+        if run and not caution:
             self.run()
+            return
+        self.panel.clear_result(caution)
+        self.panel.run_button.setEnabled(True)  # a run asked for while checking may be asked for again
 
     def _reset_results(self) -> None:
         self.panel.clear_result("")
@@ -143,6 +168,10 @@ class InferenceController(QObject):
         record, entry, key = self.window.record, self.current_model, self._key
         if record is None or entry is None:
             self.panel.show_error("Open a record and choose a model first.")
+            return
+        if self._check_task is not None:
+            self._run_when_checked = True
+            self.panel.set_busy(f"Checking the signal before {entry.name} runs…")
             return
         self.panel.set_busy(f"Running {entry.name}…")
         task = Task(lambda _t: self._predictor(entry).predict(record))
