@@ -6,10 +6,16 @@ fires adds a :class:`Caution` with a sentence saying what was seen. The rules an
 ``resampled``     the record's rate is more than :data:`MAX_RESAMPLE` times the rate of the records the
                   model learned from (PTB-XL's 100 Hz files are themselves 500 Hz recordings downsampled
                   by 5, so 500 Hz is not far; 1000 Hz is).
-``flat_lead``     a lead the model reads has a robust peak-to-peak (0.5th-99.5th percentile) under
-                  :data:`FLAT_MV`: no signal, or a missing lead filled in with zeros or a constant.
-``noisy_lead``    in a lead, the power above 40 Hz is more than :data:`NOISE_RATIO` of the power in the
-                  0.5-40 Hz ECG band (muscle or mains noise); needs a rate above 100 Hz.
+``unusable_lead`` the signal check every model runs first (:func:`training.signal.quality.lead_problems`,
+                  the findings behind ``check_signal``) finds a lead the model reads flat (no signal, or
+                  a missing lead filled in with zeros or a constant), off its baseline, beyond any
+                  heart's amplitude, stepping faster than a heart can (noise or damaged samples),
+                  saturated or non-finite. One concept, one place: its thresholds are the check's, and
+                  the caution quotes its words; the Predictor then refuses the record, so the caution is
+                  what a caller sees when it asks *why* before predicting.
+``noisy_lead``    in a lead the check accepts, the power above 40 Hz is more than :data:`NOISE_RATIO` of
+                  the power in the 0.5-40 Hz ECG band (muscle or mains noise on a usable ECG, which the
+                  check does not judge); needs a rate above 100 Hz.
 ``paced``         the header says pacing/paced/pacemaker, or at least :data:`PACING_SPIKES` narrow
                   spikes are found in the median lead (rates of 250 Hz and above). Bipolar pacing spikes
                   can be too small to see: an unpaced-looking record may still be paced.
@@ -31,9 +37,9 @@ import numpy as np
 from training.checkpoint import ModelCard
 from training.data.record import Record
 from training.signal.filters import butter_bandpass
+from training.signal.quality import lead_problems
 
 MAX_RESAMPLE = 5.0
-FLAT_MV = 0.05
 NOISE_RATIO = 0.25
 PACING_SPIKES = 3
 ADULT_AGE = 16.0
@@ -56,11 +62,6 @@ def training_record_fs(card: ModelCard) -> float:
     if data.get("kind") == "ptbxl" or str(card.data.get("name", "")).startswith("ptbxl"):
         return 100.0 if card.fs <= 100 else 500.0
     return float(card.fs)
-
-
-def _robust_range(x: np.ndarray) -> np.ndarray:
-    lo, hi = np.percentile(x, [0.5, 99.5], axis=-1)
-    return hi - lo
 
 
 def _noise_ratio(x: np.ndarray, fs: float) -> np.ndarray:
@@ -97,12 +98,13 @@ def cautions(record: Record, card: ModelCard) -> list[Caution]:
     if not leads:
         return out
     x = record.select(leads)[:, :int(MAX_SECONDS * record.fs)].astype(np.float64)
-    flat = [lead for lead, r in zip(leads, _robust_range(x)) if r < FLAT_MV]
-    if flat:
-        out.append(Caution("flat_lead", f"lead{'s' if len(flat) > 1 else ''} {', '.join(flat)} flat (under "
-                                        f"{FLAT_MV:g} mV): no signal, or filled in"))
+    problems = lead_problems(record, leads)
+    unusable = {p.lead for p in problems}
+    if problems:
+        out.append(Caution("unusable_lead", "not a usable ECG in lead" + ("s " if len(problems) > 1 else " ")
+                           + "; ".join(str(p) for p in problems) + "; the model refuses such a record"))
     if record.fs > 100:
-        noisy = [lead for lead, r in zip(leads, _noise_ratio(x, record.fs)) if r > NOISE_RATIO and lead not in flat]
+        noisy = [lead for lead, r in zip(leads, _noise_ratio(x, record.fs)) if r > NOISE_RATIO and lead not in unusable]
         if noisy:
             out.append(Caution("noisy_lead", f"high-frequency noise in lead{'s' if len(noisy) > 1 else ''} "
                                              f"{', '.join(noisy)}"))
