@@ -48,6 +48,7 @@ class BaselineResult:
     test: Scores
     seconds: float
     n_features: int
+    test_probs: np.ndarray  # fold-10 probabilities, for paired comparisons with other models
 
 
 def fit_baseline(index: DatasetIndex, pipeline: Pipeline, length: int, seed: int = 0) -> BaselineResult:
@@ -67,8 +68,9 @@ def fit_baseline(index: DatasetIndex, pipeline: Pipeline, length: int, seed: int
     thresholds, notes = f1_optimal_thresholds(y["val"], val_probs, index.label_set.classes)
     val = score(y["val"], val_probs, thresholds, index.label_set)
     val.notes.extend(notes)
-    test = score(y["test"], clf.predict_proba(X["test"]), thresholds, index.label_set)
-    return BaselineResult(C, val, test, time.perf_counter() - started, X["train"].shape[1])
+    test_probs = clf.predict_proba(X["test"])
+    test = score(y["test"], test_probs, thresholds, index.label_set)
+    return BaselineResult(C, val, test, time.perf_counter() - started, X["train"].shape[1], test_probs)
 
 
 def _classifier(C: float, seed: int):
