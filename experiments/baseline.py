@@ -19,6 +19,7 @@ from sklearn.preprocessing import StandardScaler
 
 from training.data.dataset import ECGDataset
 from training.data.datasets import DatasetIndex
+from training.fit.run import scored
 from training.metrics import Scores, score
 from training.signal.pipeline import Pipeline
 from training.thresholds import f1_optimal_thresholds
@@ -69,7 +70,7 @@ def fit_baseline(index: DatasetIndex, pipeline: Pipeline, length: int, seed: int
     val = score(y["val"], val_probs, thresholds, index.label_set)
     val.notes.extend(notes)
     test_probs = clf.predict_proba(X["test"])
-    test = score(y["test"], test_probs, thresholds, index.label_set)
+    test = scored(y["test"], test_probs, thresholds, index.label_set, single_label=False)  # with intervals
     return BaselineResult(C, val, test, time.perf_counter() - started, X["train"].shape[1], test_probs)
 
 
