@@ -105,7 +105,7 @@ def test_an_unlabelled_target_is_masked_out_not_a_negative(name):
     assert logits.grad[1, 1] == 0  # no gradient pushes the unlabelled entry either way
     as_negative = known.clone()
     as_negative[1, 1] = 0.0
-    assert not math.isclose(float(masked), float(loss(logits.detach(), as_negative)), rel_tol=1e-6)
+    assert not math.isclose(float(masked.detach()), float(loss(logits.detach(), as_negative)), rel_tol=1e-6)
 
 
 def test_focal_loss_masked_mean_is_over_known_entries_only():
