@@ -52,6 +52,7 @@ def test_manifest_rows_can_leave_classes_unlabelled(shared_data, tmp_path):
         load_manifest(tmp_path, label_set="ptbxl-superclass")
 
 
+@pytest.mark.slow
 def test_pooled_split_keeps_ptbxl_folds_and_splits_the_others_record_wise(shared_data, tmp_path):
     from experiments.pooled import pooled_split, targets_of, write_pool_manifest
 
@@ -103,6 +104,7 @@ def test_macro_scores_skip_unknown_targets_and_a_paired_difference_of_a_model_wi
     assert (same.value, same.low, same.high) == (0.0, 0.0, 0.0)
 
 
+@pytest.mark.slow
 def test_tiny_leave_one_source_out_run_writes_its_section(shared_data, tmp_path):
     """Two sources, a few records, one epoch of a narrow network: the whole path, not the numbers."""
     from experiments.pooled import run_pooled
