@@ -7,7 +7,7 @@ interval (same resampled records for both settings) of the difference in macro A
 The decision is taken on fold 9 only: polarity inversion comes back on by default only if its fold-9
 difference is not below zero. Fold 10 is reported, never used.
 
-Run (about 30 min on 2 idle cores; 2 h when they are shared):  nice python -m experiments.augment_ablation
+Run (4.8 min at 1 PyTorch thread on these shared cores, 2026-12-02):  nice python -m experiments.augment_ablation
 ``--epochs N`` shortens every run (said in the table's text); ``--reuse`` scores models already trained in
 ``--runs`` instead of retraining them (to rewrite the table after a change to its text).
 """
