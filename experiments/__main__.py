@@ -1,4 +1,4 @@
-"""``python -m experiments results|transfer|leads``: regenerate a table of docs/RESULTS.md.
+"""``python -m experiments results|transfer|leads|pooled``: regenerate a table of docs/RESULTS.md.
 
 Same options, progress and error handling as the engine's commands (``--progress``, ``--device``,
 ``--threads``; typed errors end with one line and exit code 2).
@@ -23,6 +23,7 @@ def cmd_results(args: argparse.Namespace, emit) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from experiments.lead_subsets import register as register_leads
+    from experiments.pooled import register as register_pooled
     from experiments.results import add_table_arguments
     from experiments.transfer import register as register_transfer
 
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_results)
     register_transfer(sub, common)
     register_leads(sub, common)
+    register_pooled(sub, common)
     return parser
 
 

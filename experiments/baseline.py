@@ -19,6 +19,7 @@ from sklearn.preprocessing import StandardScaler
 
 from training.data.dataset import ECGDataset
 from training.data.datasets import DatasetIndex
+from training.fit.run import scored
 from training.metrics import Scores, score
 from training.signal.pipeline import Pipeline
 from training.thresholds import f1_optimal_thresholds
@@ -48,6 +49,7 @@ class BaselineResult:
     test: Scores
     seconds: float
     n_features: int
+    test_probs: np.ndarray  # fold-10 probabilities, for paired comparisons with other models
 
 
 def fit_baseline(index: DatasetIndex, pipeline: Pipeline, length: int, seed: int = 0) -> BaselineResult:
@@ -67,8 +69,9 @@ def fit_baseline(index: DatasetIndex, pipeline: Pipeline, length: int, seed: int
     thresholds, notes = f1_optimal_thresholds(y["val"], val_probs, index.label_set.classes)
     val = score(y["val"], val_probs, thresholds, index.label_set)
     val.notes.extend(notes)
-    test = score(y["test"], clf.predict_proba(X["test"]), thresholds, index.label_set)
-    return BaselineResult(C, val, test, time.perf_counter() - started, X["train"].shape[1])
+    test_probs = clf.predict_proba(X["test"])
+    test = scored(y["test"], test_probs, thresholds, index.label_set, single_label=False)  # with intervals
+    return BaselineResult(C, val, test, time.perf_counter() - started, X["train"].shape[1], test_probs)
 
 
 def _classifier(C: float, seed: int):

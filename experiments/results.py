@@ -50,6 +50,8 @@ class Runs:
     val: list[Scores] = field(default_factory=list)
     test: list[Scores] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    #: each seed's calibrated fold-10 probabilities through the Predictor (for paired differences)
+    test_probs: list[np.ndarray] = field(default_factory=list)
 
     def fit_seeds(self, config, seeds: Iterable[int], runs: str | Path, emit: Callback) -> list:
         """Train ``config`` once per seed (models under ``runs/seed<N>``), adding each run's scores and time.
@@ -66,6 +68,17 @@ class Runs:
             self.test.append(result.test)
             results.append(result)
         return results
+
+    def add_test_probabilities(self, results: list) -> np.ndarray:
+        """Each fit's fold-10 probabilities, through the app's Predictor; returns the fold-10 targets."""
+        from training.evaluate import predict_index, split_index
+        from training.inference import Predictor
+
+        for result in results:
+            predictor = Predictor.from_path(result.model_path, "cpu")
+            index = split_index(predictor.card, "test")
+            self.test_probs.append(predict_index(predictor, index))
+        return index.targets
 
     def values(self, split: str, metric: str) -> np.ndarray:
         return np.array([s.summary[metric] for s in getattr(self, split)], dtype=float)
@@ -127,7 +140,9 @@ def run_results(out: str | Path, data: str | Path | None = None, runs: str | Pat
         augment = ", ".join(f"{a['name']} p={a['p']}" for a in config.augment) or "no augmentation"
         runs_of_arch = Runs(arch, f"{options}; {config.loss.name}; {augment}; best epochs ")
         best_epochs = []
-        for result in runs_of_arch.fit_seeds(config, seed_list, runs, emit):
+        results = runs_of_arch.fit_seeds(config, seed_list, runs, emit)
+        test_targets = runs_of_arch.add_test_probabilities(results)
+        for result in results:
             best_epochs.append(str(result.card.metrics["best_epoch"]))
             notes.update(f"{arch}: {n}" for n in result.test.notes if "challenge" not in n)
         runs_of_arch.detail += f"{', '.join(best_epochs)} of {config.train.epochs}"
@@ -139,20 +154,55 @@ def run_results(out: str | Path, data: str | Path | None = None, runs: str | Pat
     baseline = fit_baseline(load_index(cfg), unnormalised, int(10 * cfg.fs))
     table.append(Runs("logistic regression (baseline)",
                       f"{baseline.n_features} per-lead statistics; C={baseline.C} (chosen on fold 9); deterministic",
-                      [baseline.val], [baseline.test], [baseline.seconds]))
-    text = _markdown(config, table, sorted(notes), time.perf_counter() - started, len(seed_list), quick)
+                      [baseline.val], [baseline.test], [baseline.seconds], [baseline.test_probs]))
+    text = _markdown(config, table, sorted(notes), time.perf_counter() - started, len(seed_list), quick,
+                     test_targets)
     out = Path(out)
     kept = sections(out.read_text(encoding="utf-8")) if out.is_file() else ""
     atomic_write({out: (text + kept).encode("utf-8")})
     return out
 
 
-def _markdown(config, table: list[Runs], notes: list[str], total: float, n_seeds: int, quick: bool) -> str:
+def chosen_row(table: list[Runs]) -> Runs:
+    """The deep model with the highest mean fold-9 macro AUROC (the baseline, last, is not a candidate)."""
+    return max(table[:-1], key=lambda r: np.nanmean(r.values("val", "auroc_macro")))
+
+
+def paired_difference_lines(table: list[Runs], chosen: Runs, targets: np.ndarray, seed: int = 0) -> list[str]:
+    """Each model's fold-10 macro AUROC minus the chosen model's, with a paired record-level bootstrap interval.
+
+    The statistic is the table's (mean over a row's seeds of macro AUROC); every model is resampled on the
+    same fold-10 records (1000 resamples), so their correlation through the shared records is kept.
+    """
+    from training.intervals import bootstrap_indices, paired_difference, rank_auc
+
+    y = np.asarray(targets) > 0.5
+
+    def mean_macro(runs: Runs):
+        return lambda idx: float(np.mean([np.nanmean([rank_auc(y[idx, c], p[idx, c]) for c in range(y.shape[1])])
+                                          for p in runs.test_probs]))
+
+    boots = bootstrap_indices(len(y), seed=seed)
+    lines = [f"Paired difference in fold-10 macro AUROC from the chosen model ({chosen.name}): the row's mean over "
+             "seeds minus the chosen model's, 95 % paired record-level bootstrap interval (1000 resamples of the "
+             "same fold-10 records for both):", "", "| model | difference from " + chosen.name + " |", "|---|---|"]
+    for runs in table:
+        if runs is chosen:
+            continue
+        d = paired_difference(mean_macro(runs), mean_macro(chosen), boots)
+        lines.append(f"| {runs.name} | {d.value:+.3f} ({d.low:+.3f} to {d.high:+.3f}) |")
+    return lines
+
+
+def _markdown(config, table: list[Runs], notes: list[str], total: float, n_seeds: int, quick: bool,
+              test_targets: np.ndarray | None = None) -> str:
     index = load_index(config.data)
     counts = {s: int((index.split == s).sum()) for s in ("train", "val", "test")}
     classes = index.label_set.classes
-    chosen = max(table[:-1], key=lambda r: np.nanmean(r.values("val", "auroc_macro")))
+    chosen = chosen_row(table)
     baseline = table[-1]
+    paired = (["", *paired_difference_lines(table, chosen, test_targets)]
+              if test_targets is not None and all(r.test_probs for r in table) else [])
 
     not_beaten = [COLUMN_NAMES[c] for c in COLUMNS
                   if np.nanmean(baseline.values("test", c)) >= np.nanmean(chosen.values("test", c))]
@@ -169,7 +219,7 @@ def _markdown(config, table: list[Runs], notes: list[str], total: float, n_seeds
         "",
         f"Generated by `python -m experiments results` on {datetime.now():%Y-%m-%d %H:%M} "
         f"({platform.machine()}, {os.cpu_count()} CPUs shared with other jobs, {torch.get_num_threads()} PyTorch "
-        f"threads, total {total / 60:.1f} min)"
+        f"thread{'s' if torch.get_num_threads() > 1 else ''}, total {total / 60:.1f} min)"
         + (" — **quick mode: 1 epoch, 1 seed; these numbers are not results**" if quick else "") + ".",
         "",
         f"Data: `{index.name}`, 5 diagnostic superclasses ({', '.join(classes)}), 100 Hz, 12 leads, "
@@ -191,6 +241,7 @@ def _markdown(config, table: list[Runs], notes: list[str], total: float, n_seeds
         f"Model chosen on fold 9 (highest mean validation AUROC): **{chosen.name}**, test macro AUROC "
         f"{_mean_sd(chosen.values('test', 'auroc_macro'))} against {_mean_sd(baseline.values('test', 'auroc_macro'))} "
         "for the baseline.",
+        *paired,
         "",
         "Per-class test AUROC, mean over seeds (positives in fold 10: "
         + ", ".join(f"{c} {int(index.subset('test').targets[:, i].sum())}" for i, c in enumerate(classes)) + "):",

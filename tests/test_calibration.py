@@ -133,3 +133,18 @@ def test_thresholds_are_chosen_on_calibrated_validation_probabilities(bundled, p
     probs = predict_index(bundled, val)
     thresholds, _ = f1_optimal_thresholds(val.targets, probs, bundled.classes)
     np.testing.assert_allclose(thresholds, bundled.thresholds, rtol=1e-6)
+
+
+def test_calibration_fit_leaves_unlabelled_records_out_of_their_class():
+    from training.calibration import fit_calibration
+
+    rng = np.random.default_rng(1)
+    y = (rng.random((120, 2)) < 0.3).astype(float)
+    s = np.clip(0.4 * y + 0.5 * rng.random((120, 2)), 0.01, 0.99)
+    partial = y.copy()
+    partial[:60, 1] = np.nan
+    both = fit_calibration(partial, s, ["a", "b"])
+    alone = fit_calibration(y[60:], s[60:], ["a", "b"])
+    full = fit_calibration(y, s, ["a", "b"])
+    assert both.slopes[1] == pytest.approx(alone.slopes[1]) and both.intercepts[1] == pytest.approx(alone.intercepts[1])
+    assert both.slopes[0] == pytest.approx(full.slopes[0])

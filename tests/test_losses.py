@@ -88,3 +88,42 @@ def test_losses_give_gradients_that_lower_themselves():
         before.backward()
         after = loss_fn(logits.detach() - 1.0 * logits.grad, y)
         assert float(after) < float(before.detach()), name
+
+
+@pytest.mark.parametrize("name", ["bce", "weighted_bce", "focal", "double_soft_f1"])
+def test_an_unlabelled_target_is_masked_out_not_a_negative(name):
+    """A class a record's source cannot label (nan) changes neither the loss nor its gradient."""
+    logits = torch.tensor([[2.0, -1.0], [0.5, 3.0], [-1.0, 0.2]], requires_grad=True)
+    known = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    unlabelled = known.clone()
+    unlabelled[1, 1] = math.nan  # record 1's source says nothing about class 1
+    train = np.array([[1, 0], [0, 1], [1, 0], [0, 0]], dtype=np.float32)
+    loss = build_loss(name, train)
+    masked = loss(logits, unlabelled)
+    masked.backward()
+    assert torch.isfinite(masked)
+    assert logits.grad[1, 1] == 0  # no gradient pushes the unlabelled entry either way
+    as_negative = known.clone()
+    as_negative[1, 1] = 0.0
+    assert not math.isclose(float(masked.detach()), float(loss(logits.detach(), as_negative)), rel_tol=1e-6)
+
+
+def test_focal_loss_masked_mean_is_over_known_entries_only():
+    loss = build_loss("focal", TARGETS)
+    logits = torch.tensor([[1.0, -2.0]])
+    full = torch.tensor([[1.0, 0.0]])
+    only_first = torch.tensor([[1.0, math.nan]])
+    per_entry = [float(loss(logits[:, :1], full[:, :1])), float(loss(logits[:, 1:], full[:, 1:]))]
+    assert float(loss(logits, full)) == pytest.approx(sum(per_entry) / 2)
+    assert float(loss(logits, only_first)) == pytest.approx(per_entry[0])
+    assert float(loss(logits, torch.full((1, 2), math.nan))) == 0.0  # nothing known: no signal, no nan
+
+
+def test_cross_entropy_refuses_unlabelled_training_targets():
+    with pytest.raises(ConfigError, match="unlabelled"):
+        build_loss("cross_entropy", np.array([[1, 0], [math.nan, 0]], dtype=np.float32))
+
+
+def test_pos_weight_counts_unlabelled_entries_as_neither():
+    weights = prevalence_pos_weight(np.array([[1, 0], [0, math.nan], [math.nan, 1], [0, 0]], dtype=np.float32))
+    assert weights.tolist() == pytest.approx([2.0, 2.0])  # class 0: 1 pos, 2 neg; class 1: 1 pos, 2 neg

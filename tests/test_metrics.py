@@ -110,3 +110,26 @@ def test_a_class_without_validation_positives_keeps_the_default_threshold():
     y[:, 2] = 0
     thresholds, notes = f1_optimal_thresholds(y, p, ["a", "b", "c", "d", "e"])
     assert thresholds[2] == 0.5 and any("threshold for c" in n for n in notes)
+
+
+def test_unlabelled_targets_leave_their_records_out_of_that_class_only():
+    """nan = the source cannot label the class: metrics equal those on the known records, never negatives."""
+    from training.metrics import score_intervals
+
+    y, p = _random_task(seed=5)
+    partial = y.astype(np.float64).copy()
+    partial[:80, 1] = np.nan  # e.g. CPSC2018 records say nothing about MI
+    s = score(partial, p, [0.5] * 5, get_label_set("ptbxl-superclass"))
+    known = slice(80, None)
+    assert s.per_class["MI"]["auroc"] == pytest.approx(roc_auc_score(y[known, 1], p[known, 1]))
+    assert s.per_class["MI"]["positives"] == int(y[known, 1].sum())
+    assert s.per_class["MI"]["f1"] == pytest.approx(f1_score(y[known, 1], p[known, 1] >= 0.5))
+    assert s.per_class["NORM"]["auroc"] == pytest.approx(roc_auc_score(y[:, 0], p[:, 0]))
+    assert s.per_class["MI"]["auroc"] != pytest.approx(roc_auc_score(np.nan_to_num(partial[:, 1]), p[:, 1]))
+    assert math.isnan(s.summary["subset_accuracy"]) and any("unlabelled" in n for n in s.notes)
+    intervals = score_intervals(partial, p, [0.5] * 5, get_label_set("ptbxl-superclass").classes, n_boot=50)
+    assert intervals["auroc:MI"]["value"] == pytest.approx(s.per_class["MI"]["auroc"])
+    assert intervals["auroc_macro"]["value"] == pytest.approx(s.summary["auroc_macro"])
+    assert intervals["accuracy"]["value"] == pytest.approx(s.summary["accuracy"])
+    thresholds, _ = f1_optimal_thresholds(partial, p)
+    assert thresholds[1] == f1_optimal_thresholds(y[known], p[known])[0][1]

@@ -12,6 +12,7 @@ from training.cli import main as cli_main
 from training.data.readers import read_record
 from training.inference import Predictor
 from training.ood import cautions
+from training.signal.quality import SignalQualityError
 
 BUNDLED = resources_dir() / "models" / "ptbxl_superclass_resnet1d18"
 
@@ -44,7 +45,12 @@ def test_filled_in_lead_and_swapped_arm_electrodes(predictor, shared_data):
     record = read_record(shared_data / "ptbxl/records500/00000/00001_hr")
     filled = record.signal.copy()
     filled[record.leads.index("V3")] = 0.0  # a missing lead written as zeros
-    assert _codes(predictor, dataclasses.replace(record, signal=filled)) == {"flat_lead"}
+    filled_in = dataclasses.replace(record, signal=filled)
+    assert _codes(predictor, filled_in) == {"unusable_lead"}
+    message = next(c.message for c in cautions(filled_in, predictor.card))
+    assert "V3: flat" in message  # the signal check's own finding and words, not a second threshold
+    with pytest.raises(SignalQualityError, match="V3: flat"):
+        predictor.predict(filled_in)  # ... and the Predictor refuses the record on the same finding
     # left/right arm swapped: I -> -I, II <-> III, aVR <-> aVL, aVF unchanged (Einthoven)
     x = record.signal
     ix = {lead: i for i, lead in enumerate(record.leads)}
@@ -82,3 +88,24 @@ def test_inference_panel_shows_caution_meaning_and_uncertainty(qtbot, predictor,
     panel.show_prediction(normal)
     assert not panel.caution.isVisible()
     assert np.all(np.isfinite(normal.probs))
+
+
+def test_noise_caution_is_only_for_leads_the_signal_check_accepts(predictor, shared_data):
+    """A lead the check already calls unusable gets that caution alone, not a second 'noisy' one."""
+    record = read_record(shared_data / "cpsc2018/A0004")
+    noisy = {c.code: c.message for c in cautions(record, predictor.card)}["noisy_lead"]
+    lead = noisy.split()[-1].rstrip(",")
+    broken = record.signal.copy()
+    broken[record.leads.index(lead)] = 0.0
+    codes = {c.code: c.message for c in cautions(dataclasses.replace(record, signal=broken), predictor.card)}
+    assert f"{lead}: flat" in codes["unusable_lead"]
+    assert lead not in codes.get("noisy_lead", "")
+
+
+@pytest.mark.parametrize("path, paced", [("ludb/data/34", True), ("ludb/data/1", False), ("ludb/data/2", False)])
+def test_pacing_spikes_are_found_without_the_header_saying_so(predictor, shared_data, path, paced):
+    """The OOD rule and the measurement share one pacing-spike detector (validated on LUDB: 9 of 10 paced
+    records, none of the other 150); a header stripped of its words still gets the caution."""
+    record = read_record(shared_data / path)
+    silent = dataclasses.replace(record, comments=(), labels=())
+    assert ("paced" in _codes(predictor, silent)) is paced

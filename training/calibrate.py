@@ -61,9 +61,10 @@ def validation_bins(targets: np.ndarray, calibrated: np.ndarray, classes: Sequen
     """Per class, the validation records and positives in each of the ten probability bins."""
     out = {}
     for c, name in enumerate(classes):
-        _, _, count = reliability_bins(targets[:, c], calibrated[:, c])
-        which = np.minimum((calibrated[:, c] * ECE_BINS).astype(int), ECE_BINS - 1)
-        positives = np.bincount(which, weights=targets[:, c], minlength=ECE_BINS)
+        known = np.isfinite(targets[:, c])  # records whose source labels the class
+        _, _, count = reliability_bins(targets[known, c], calibrated[known, c])
+        which = np.minimum((calibrated[known, c] * ECE_BINS).astype(int), ECE_BINS - 1)
+        positives = np.bincount(which, weights=targets[known, c], minlength=ECE_BINS)
         out[name] = {"records": count.astype(int).tolist(), "positives": positives.astype(int).tolist()}
     return out
 
@@ -71,7 +72,7 @@ def validation_bins(targets: np.ndarray, calibrated: np.ndarray, classes: Sequen
 def fit_card_calibration(card: ModelCard, val_index: DatasetIndex, raw_val: np.ndarray, method: str) -> Calibration:
     """Fit the map on the validation split's raw scores and store it (with its assessment) in ``card``."""
     classes = card.classes
-    positives = dict(zip(classes, val_index.targets.sum(0).astype(int).tolist()))
+    positives = dict(zip(classes, np.nansum(val_index.targets, 0).astype(int).tolist()))
     fitted_on = {"data": val_index.name, "split": "val", "records": len(val_index), "positives": positives,
                  "fingerprint": card.data.get("fingerprint", "")[:16]}
     calibration = fit_calibration(val_index.targets, raw_val, classes, method, fitted_on)

@@ -135,25 +135,28 @@ def fit_calibration(y_true: np.ndarray, scores: np.ndarray, classes: Sequence[st
     """Fit one map per class on validation targets ``[records, classes]`` and scores of the same shape.
 
     A class without positives or without negatives in these records keeps the identity map, with a note.
+    Records whose target is ``nan`` (unlabelled by their source) are left out of that class's fit.
     """
     if method not in METHODS:
         raise ConfigError("calibration.method", f"use one of {', '.join(METHODS)}, got {method!r}")
-    y = np.asarray(y_true) > 0.5
+    known = np.isfinite(np.asarray(y_true, float))
+    y = np.nan_to_num(np.asarray(y_true, float)) > 0.5
     z = logit(scores)
     if y.shape != z.shape or y.ndim != 2 or y.shape[1] != len(classes):
         raise ValueError(f"targets {y.shape} and scores {z.shape} must both be [records, {len(classes)}]")
     slopes, intercepts, notes = [], [], []
     for c, name in enumerate(classes):
-        pos = int(y[:, c].sum())
-        if pos == 0 or pos == len(y):
+        yc, zc = y[known[:, c], c], z[known[:, c], c]
+        pos = int(yc.sum())
+        if pos == 0 or pos == len(yc):
             slopes.append(1.0)
             intercepts.append(0.0)
             notes.append(f"{name}: no {'positives' if pos == 0 else 'negatives'} to fit on; left uncalibrated")
             continue
         if method == "platt":
-            a, b = _fit_platt(z[:, c], y[:, c])
+            a, b = _fit_platt(zc, yc)
         else:
-            a, b = _fit_temperature(z[:, c], y[:, c].astype(float)), 0.0
+            a, b = _fit_temperature(zc, yc.astype(float)), 0.0
         slopes.append(a)
         intercepts.append(b)
     return Calibration(method, tuple(classes), tuple(slopes), tuple(intercepts), dict(fitted_on or {}), tuple(notes))
@@ -185,6 +188,21 @@ def brier(y: np.ndarray, p: np.ndarray) -> float:
     return float(np.mean((np.asarray(p, float) - np.asarray(y, float)) ** 2)) if len(y) else math.nan
 
 
+def weighted_ece(y: np.ndarray, p: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """ECE of each row of record ``weights`` ``[B, n]`` (resample multiplicities; 0 leaves a record out).
+
+    Bin ``b`` contributes ``|Σ w p - Σ w y| / Σ w`` over its records; ``nan`` for a row of zeros.
+    """
+    y = np.asarray(y, float)
+    p = np.asarray(p, float)
+    which = np.minimum((p * ECE_BINS).astype(int), ECE_BINS - 1)
+    onehot = np.zeros((len(y), ECE_BINS))
+    onehot[np.arange(len(y)), which] = 1.0
+    total = weights.sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.abs((weights * p) @ onehot - (weights * y) @ onehot).sum(1) / total
+
+
 def calibration_scores(y: np.ndarray, p: np.ndarray, boots: np.ndarray) -> dict[str, Interval]:
     """ECE and Brier score of one class on some records, with bootstrap intervals over those records.
 
@@ -194,12 +212,8 @@ def calibration_scores(y: np.ndarray, p: np.ndarray, boots: np.ndarray) -> dict[
     y = np.asarray(y, float)
     p = np.asarray(p, float)
     weights = np.vstack([np.ones(len(y)), resample_weights(boots, len(y))])
-    which = np.minimum((p * ECE_BINS).astype(int), ECE_BINS - 1)
-    onehot = np.zeros((len(y), ECE_BINS))
-    onehot[np.arange(len(y)), which] = 1.0
-    total = weights.sum(1)
-    eces = np.abs((weights * p) @ onehot - (weights * y) @ onehot).sum(1) / total
-    briers = weights @ (p - y) ** 2 / total
+    eces = weighted_ece(y, p, weights)
+    briers = weights @ (p - y) ** 2 / weights.sum(1)
     return {name: Interval(float(v[0]), *percentile_interval(v[1:])) for name, v in (("ece", eces), ("brier", briers))}
 
 

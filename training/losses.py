@@ -1,6 +1,9 @@
 """Training losses behind a registry: ``build_loss(name, train_targets, **params)``.
 
 Every loss maps ``(logits [batch, classes], targets [batch, classes] multi-hot float)`` to a scalar.
+A target may be ``nan``: the record's source cannot label that class (pooled sources, see
+:mod:`training.data.superclass_map`). Such entries are masked out of the loss: they are neither
+positives nor negatives, and the mean is over the known entries only.
 Factories receive the training split's targets because some losses derive their weights from class
 prevalence, which must come from the training data only (never validation or test).
 
@@ -45,14 +48,26 @@ def build_loss(name: str, train_targets: np.ndarray, **params) -> nn.Module:
         raise ConfigError(f"loss.{name}", str(exc)) from None
 
 
+def known_targets(targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(targets with nan replaced by 0, mask of the known entries as float)``."""
+    known = torch.isfinite(targets)
+    return torch.where(known, targets, torch.zeros_like(targets)), known.to(targets.dtype)
+
+
+def masked_mean(values: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+    """Mean of ``values`` over the known entries (0 when a batch has none, so no nan reaches the optimiser)."""
+    return (values * known).sum() / known.sum().clamp(min=1.0)
+
+
 def prevalence_pos_weight(train_targets: np.ndarray, max_weight: float = 100.0) -> torch.Tensor:
     """``negatives / positives`` per class, so each class's positives weigh as much as its negatives.
 
     A class without positives in training gets ``max_weight`` rather than infinity; the cap also keeps
-    a class with a handful of positives from dominating the gradient.
+    a class with a handful of positives from dominating the gradient. Unlabelled (``nan``) entries count
+    as neither.
     """
-    pos = train_targets.sum(axis=0)
-    neg = len(train_targets) - pos
+    pos = np.nansum(train_targets, axis=0)
+    neg = np.isfinite(train_targets).sum(axis=0) - pos
     weight = np.where(pos > 0, neg / np.maximum(pos, 1), max_weight)
     return torch.as_tensor(np.clip(weight, 1.0 / max_weight, max_weight), dtype=torch.float32)
 
@@ -65,7 +80,9 @@ class BCELoss(nn.Module):
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        return F.binary_cross_entropy_with_logits(logits, targets, pos_weight=self.pos_weight)
+        targets, known = known_targets(targets)
+        losses = F.binary_cross_entropy_with_logits(logits, targets, pos_weight=self.pos_weight, reduction="none")
+        return masked_mean(losses, known)
 
 
 @register_loss("bce")
@@ -92,11 +109,12 @@ class FocalLoss(nn.Module):
         self.alpha = alpha
 
     def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        targets, known = known_targets(targets)
         # log(p_t) from logits directly: stable where sigmoid saturates.
         log_pt = -F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
         pt = log_pt.exp()
         alpha_t = self.alpha * targets + (1 - self.alpha) * (1 - targets)
-        return (-alpha_t * (1 - pt).pow(self.gamma) * log_pt).mean()
+        return masked_mean(-alpha_t * (1 - pt).pow(self.gamma) * log_pt, known)
 
 
 @register_loss("focal")
@@ -119,11 +137,12 @@ class DoubleSoftF1Loss(nn.Module):
         self.eps = eps
 
     def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        p = torch.sigmoid(logits)
+        targets, known = known_targets(targets)
+        p = torch.sigmoid(logits) * known  # an unlabelled entry adds to no count
         tp = (p * targets).sum(0)
         fp = (p * (1 - targets)).sum(0)
-        fn = ((1 - p) * targets).sum(0)
-        tn = ((1 - p) * (1 - targets)).sum(0)
+        fn = ((known - p) * targets).sum(0)
+        tn = ((known - p) * (1 - targets)).sum(0)
         f1_pos = 2 * tp / (2 * tp + fp + fn + self.eps)
         f1_neg = 2 * tn / (2 * tn + fn + fp + self.eps)
         return (0.5 * (1 - f1_pos) + 0.5 * (1 - f1_neg)).mean()
@@ -147,6 +166,9 @@ class SingleLabelCrossEntropy(nn.Module):
 
 @register_loss("cross_entropy")
 def _cross_entropy(train_targets: np.ndarray, label_smoothing: float = 0.0) -> nn.Module:
+    if np.isnan(train_targets).any():
+        raise ConfigError("loss.name", "cross_entropy needs every class labelled; some training records leave "
+                                       "classes unlabelled (use a multi-label loss, which masks them)")
     per_record = train_targets.sum(axis=1)
     if train_targets.size and not np.all(per_record == 1):
         bad = int(np.sum(per_record != 1))

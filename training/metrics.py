@@ -75,8 +75,12 @@ def score(y_true: np.ndarray, probs: np.ndarray, thresholds: np.ndarray | None =
 
     Decisions are ``probs >= thresholds`` (default 0.5), or the arg-max class when ``single_label``.
     ``label_set`` names the classes and enables the challenge score where its classes have weights.
+    A ``nan`` target (the record's source cannot label that class) leaves that record out of that
+    class's metrics, and out of the label-wise accuracy; subset accuracy and the challenge score need
+    every class labelled and are ``nan`` (with a note) when some target is.
     """
-    y = (np.asarray(y_true) > 0.5).astype(np.int8)
+    known = np.isfinite(np.asarray(y_true, dtype=np.float64))
+    y = (np.nan_to_num(np.asarray(y_true, dtype=np.float64)) > 0.5).astype(np.int8)
     p = np.asarray(probs, dtype=np.float64)
     if y.shape != p.shape or y.ndim != 2:
         raise ValueError(f"targets {y.shape} and probabilities {p.shape} must both be [records, classes]")
@@ -89,12 +93,15 @@ def score(y_true: np.ndarray, probs: np.ndarray, thresholds: np.ndarray | None =
         pred = apply_thresholds(p, cut)
 
     notes: list[str] = []
-    f1 = f1_score(y, pred, average=None, zero_division=np.nan)
+    partial = not known.all()
     per_class: dict[str, dict[str, float]] = {}
     for c, name in enumerate(names):
-        pos, neg = int(y[:, c].sum()), int(len(y) - y[:, c].sum())
-        tp = int(np.sum((pred[:, c] == 1) & (y[:, c] == 1)))
-        tn = int(np.sum((pred[:, c] == 0) & (y[:, c] == 0)))
+        k = known[:, c]
+        yc, pc, dc = y[k, c], p[k, c], pred[k, c]
+        pos, neg = int(yc.sum()), int(len(yc) - yc.sum())
+        tp = int(np.sum((dc == 1) & (yc == 1)))
+        tn = int(np.sum((dc == 0) & (yc == 0)))
+        fp = neg - tn
         sens = tp / pos if pos else math.nan
         spec = tn / neg if neg else math.nan
         both = pos > 0 and neg > 0
@@ -103,24 +110,30 @@ def score(y_true: np.ndarray, probs: np.ndarray, thresholds: np.ndarray | None =
                          "AUROC and AP (and sensitivity or specificity) are undefined and left out of the averages")
         per_class[name] = {
             "positives": pos,
-            "auroc": float(roc_auc_score(y[:, c], p[:, c])) if both else math.nan,
-            "ap": float(average_precision_score(y[:, c], p[:, c])) if pos else math.nan,
-            "f1": float(f1[c]),
+            "auroc": float(roc_auc_score(yc, pc)) if both else math.nan,
+            "ap": float(average_precision_score(yc, pc)) if pos else math.nan,
+            "f1": 2 * tp / (2 * tp + fp + pos - tp) if 2 * tp + fp + pos - tp else math.nan,
             "sensitivity": sens,
             "specificity": spec,
             "gmean": math.sqrt(sens * spec) if both else math.nan,
         }
 
+    if partial:
+        notes.append(f"{int((~known).sum())} targets unlabelled by their source: left out of their class's "
+                     "metrics; subset accuracy and the challenge score need every class and are undefined")
     summary = {
-        "accuracy": float(np.mean(pred == y)),
-        "subset_accuracy": float(accuracy_score(y, pred)),
+        "accuracy": float(np.mean((pred == y)[known])) if known.any() else math.nan,
+        "subset_accuracy": math.nan if partial else float(accuracy_score(y, pred)),
         "f1_macro": _nanmean([m["f1"] for m in per_class.values()]),
-        "f1_weighted": float(f1_score(y, pred, average="weighted", zero_division=0.0)) if y.any() else math.nan,
+        "f1_weighted": (math.nan if partial else
+                        float(f1_score(y, pred, average="weighted", zero_division=0.0)) if y.any() else math.nan),
         "map": _nanmean([m["ap"] for m in per_class.values()]),
         "auroc_macro": _nanmean([m["auroc"] for m in per_class.values()]),
         "gmean": _nanmean([m["gmean"] for m in per_class.values()]),
     }
-    if label_set is not None:
+    if label_set is not None and partial:
+        summary["challenge_score"] = math.nan
+    elif label_set is not None:
         summary["challenge_score"], challenge_note = challenge_score(y, pred, label_set)
         if challenge_note:
             notes.append(challenge_note)
@@ -194,17 +207,22 @@ def _credit_matrix(labels: np.ndarray, outputs: np.ndarray) -> np.ndarray:
 INTERVAL_METRICS = ("auroc_macro", "f1_macro", "map", "gmean", "accuracy")
 
 
-def weighted_summary(y: np.ndarray, p: np.ndarray, pred: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
+def weighted_summary(y: np.ndarray, p: np.ndarray, pred: np.ndarray, weights: np.ndarray,
+                     known: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """:data:`INTERVAL_METRICS` and per-class AUROC (``auroc:<index>``) for each row of record ``weights``.
 
     ``weights`` ``[B, records]`` are resample multiplicities (:func:`training.intervals.resample_weights`);
-    one row of ones gives the plain metrics. Same definitions as :func:`score`.
+    one row of ones gives the plain metrics. Same definitions as :func:`score`; ``known`` ``[records,
+    classes]`` (default: all) leaves the records whose source cannot label a class out of that class.
     """
     out: dict[str, np.ndarray] = {}
     aurocs, aps, f1s, gmeans = [], [], [], []
+    known = np.ones(y.shape, bool) if known is None else known
+    all_weights = weights
     with np.errstate(invalid="ignore", divide="ignore"):
         for c in range(y.shape[1]):
             yc, dc = y[:, c], pred[:, c]
+            weights = all_weights * known[:, c]
             tp, fp = weights @ (dc & yc), weights @ (dc & ~yc)
             pos, neg = weights @ yc, weights @ ~yc
             tn = neg - fp
@@ -220,7 +238,7 @@ def weighted_summary(y: np.ndarray, p: np.ndarray, pred: np.ndarray, weights: np
             finite = np.isfinite(stacked)
             count = finite.sum(0)  # macro averages over the classes where the metric is defined, as in score()
             out[name] = np.where(count > 0, np.where(finite, stacked, 0.0).sum(0) / np.maximum(count, 1), np.nan)
-        out["accuracy"] = (weights @ (pred == y).mean(1)) / weights.sum(1)
+        out["accuracy"] = (all_weights @ ((pred == y) & known).sum(1)) / (all_weights @ known.sum(1))
     return out
 
 
@@ -230,8 +248,10 @@ def score_intervals(y_true: np.ndarray, probs: np.ndarray, thresholds: np.ndarra
     """95 % record-level bootstrap intervals of the table metrics and of each class's AUROC.
 
     Keys are the :data:`INTERVAL_METRICS` and ``auroc:<class>``; values ``{"value", "low", "high"}``.
+    ``nan`` targets are left out of their class, as in :func:`score`.
     """
-    y = np.asarray(y_true) > 0.5
+    known = np.isfinite(np.asarray(y_true, dtype=np.float64))
+    y = np.nan_to_num(np.asarray(y_true, dtype=np.float64)) > 0.5
     p = np.asarray(probs, dtype=np.float64)
     if single_label:
         pred = np.eye(p.shape[1], dtype=bool)[p.argmax(axis=1)]
@@ -239,8 +259,8 @@ def score_intervals(y_true: np.ndarray, probs: np.ndarray, thresholds: np.ndarra
         cut = np.full(p.shape[1], DEFAULT_THRESHOLD) if thresholds is None else np.asarray(thresholds, float)
         pred = p >= cut[None, :]
     boots = bootstrap_indices(len(y), N_BOOT if n_boot is None else n_boot, seed)
-    samples = weighted_summary(y, p, pred, resample_weights(boots, len(y)))
-    point = weighted_summary(y, p, pred, np.ones((1, len(y))))
+    samples = weighted_summary(y, p, pred, resample_weights(boots, len(y)), known)
+    point = weighted_summary(y, p, pred, np.ones((1, len(y))), known)
     out = {}
     for key, value in point.items():
         interval = Interval(float(value[0]), *percentile_interval(samples[key]))

@@ -6,13 +6,20 @@ fires adds a :class:`Caution` with a sentence saying what was seen. The rules an
 ``resampled``     the record's rate is more than :data:`MAX_RESAMPLE` times the rate of the records the
                   model learned from (PTB-XL's 100 Hz files are themselves 500 Hz recordings downsampled
                   by 5, so 500 Hz is not far; 1000 Hz is).
-``flat_lead``     a lead the model reads has a robust peak-to-peak (0.5th-99.5th percentile) under
-                  :data:`FLAT_MV`: no signal, or a missing lead filled in with zeros or a constant.
-``noisy_lead``    in a lead, the power above 40 Hz is more than :data:`NOISE_RATIO` of the power in the
-                  0.5-40 Hz ECG band (muscle or mains noise); needs a rate above 100 Hz.
-``paced``         the header says pacing/paced/pacemaker, or at least :data:`PACING_SPIKES` narrow
-                  spikes are found in the median lead (rates of 250 Hz and above). Bipolar pacing spikes
-                  can be too small to see: an unpaced-looking record may still be paced.
+``unusable_lead`` the signal check every model runs first (:func:`training.signal.quality.lead_problems`,
+                  the findings behind ``check_signal``) finds a lead the model reads flat (no signal, or
+                  a missing lead filled in with zeros or a constant), off its baseline, beyond any
+                  heart's amplitude, stepping faster than a heart can (noise or damaged samples),
+                  saturated or non-finite. One concept, one place: its thresholds are the check's, and
+                  the caution quotes its words; the Predictor then refuses the record, so the caution is
+                  what a caller sees when it asks *why* before predicting.
+``noisy_lead``    in a lead the check accepts, the power above 40 Hz is more than :data:`NOISE_RATIO` of
+                  the power in the 0.5-40 Hz ECG band (muscle or mains noise on a usable ECG, which the
+                  check does not judge); needs a rate above 100 Hz.
+``paced``         the header says pacing/paced/pacemaker, or the measurement's pacing-spike detector
+                  (:func:`training.measure.quality.pacing_spikes`: one-sample jumps in several leads
+                  before a third of the beats; rates of 250 Hz and above) finds them. Bipolar pacing
+                  spikes can be too small to see: an unpaced-looking record may still be paced.
 ``lead_reversal`` lead I is inverted (QRS and T wave net negative) while the QRS in aVR is net positive:
                   the arm electrodes are swapped (or the heart is right-sided, dextrocardia); either way
                   the model never saw it. Extreme right axis deviation with T inversion can look the same.
@@ -31,11 +38,10 @@ import numpy as np
 from training.checkpoint import ModelCard
 from training.data.record import Record
 from training.signal.filters import butter_bandpass
+from training.signal.quality import lead_problems
 
 MAX_RESAMPLE = 5.0
-FLAT_MV = 0.05
 NOISE_RATIO = 0.25
-PACING_SPIKES = 3
 ADULT_AGE = 16.0
 #: the signal rules look at the first five minutes (a 24 h recording is not filtered whole for a caution)
 MAX_SECONDS = 300.0
@@ -58,25 +64,10 @@ def training_record_fs(card: ModelCard) -> float:
     return float(card.fs)
 
 
-def _robust_range(x: np.ndarray) -> np.ndarray:
-    lo, hi = np.percentile(x, [0.5, 99.5], axis=-1)
-    return hi - lo
-
-
 def _noise_ratio(x: np.ndarray, fs: float) -> np.ndarray:
     ecg = butter_bandpass(x, fs, 0.5, 40.0)
     high = butter_bandpass(x, fs, 40.0, None)
     return np.std(high, axis=-1) ** 2 / np.maximum(np.std(ecg, axis=-1) ** 2, 1e-12)
-
-
-def pacing_spikes(x: np.ndarray, fs: float) -> int:
-    """Narrow spikes in the median lead: second differences over 30 x their median and 0.5 mV."""
-    counts = []
-    for lead in x:
-        d2 = np.abs(np.diff(lead, 2))
-        idx = np.flatnonzero(d2 > max(0.5, 30 * float(np.median(d2))))
-        counts.append(0 if not len(idx) else 1 + int(np.sum(np.diff(idx) > 0.02 * fs)))
-    return int(np.median(counts)) if counts else 0
 
 
 def _net(x: np.ndarray, peaks: np.ndarray, fs: float, start_s: float, end_s: float) -> float:
@@ -97,12 +88,13 @@ def cautions(record: Record, card: ModelCard) -> list[Caution]:
     if not leads:
         return out
     x = record.select(leads, stop=int(MAX_SECONDS * record.fs)).astype(np.float64)
-    flat = [lead for lead, r in zip(leads, _robust_range(x)) if r < FLAT_MV]
-    if flat:
-        out.append(Caution("flat_lead", f"lead{'s' if len(flat) > 1 else ''} {', '.join(flat)} flat (under "
-                                        f"{FLAT_MV:g} mV): no signal, or filled in"))
+    problems = lead_problems(record, leads)
+    unusable = {p.lead for p in problems}
+    if problems:
+        out.append(Caution("unusable_lead", "not a usable ECG in lead" + ("s " if len(problems) > 1 else " ")
+                           + "; ".join(str(p) for p in problems) + "; the model refuses such a record"))
     if record.fs > 100:
-        noisy = [lead for lead, r in zip(leads, _noise_ratio(x, record.fs)) if r > NOISE_RATIO and lead not in flat]
+        noisy = [lead for lead, r in zip(leads, _noise_ratio(x, record.fs)) if r > NOISE_RATIO and lead not in unusable]
         if noisy:
             out.append(Caution("noisy_lead", f"high-frequency noise in lead{'s' if len(noisy) > 1 else ''} "
                                              f"{', '.join(noisy)}"))
@@ -110,8 +102,14 @@ def cautions(record: Record, card: ModelCard) -> list[Caution]:
     if _PACED_WORDS.search(text):
         out.append(Caution("paced", "paced rhythm (the record's header says so); the model never learned "
                                     "paced ECGs"))
-    elif record.fs >= 250 and pacing_spikes(x, record.fs) >= PACING_SPIKES:
-        out.append(Caution("paced", "pacemaker-like spikes found; the model never learned paced ECGs"))
+    elif record.fs >= 250:
+        from training.measure.quality import is_paced, pacing_spikes
+        from training.signal.rpeaks import detect_rpeaks
+
+        spiked, beats = pacing_spikes(x, detect_rpeaks(x, record.fs), record.fs)
+        if is_paced(spiked, beats):
+            out.append(Caution("paced", f"pacing spikes before {spiked} of {beats} beats; the model never "
+                                        "learned paced ECGs"))
     if {"I", "aVR", "II"} <= set(leads):
         out.extend(_lead_reversal(record, x, leads))
     out.extend(_population(record, card))

@@ -19,20 +19,23 @@ def f1_optimal_thresholds(y_true: np.ndarray, probs: np.ndarray, classes: tuple[
     """For each class, the score ``t`` for which ``probs >= t`` has the highest F1 on these records.
 
     Returns ``(thresholds [classes], notes)``. A class without positives (or without negatives) here has
-    no F1-optimal threshold; it keeps ``default`` and a note says so.
+    no F1-optimal threshold; it keeps ``default`` and a note says so. Records whose target is ``nan``
+    (unlabelled by their source) are left out of that class.
     """
-    y_true = np.asarray(y_true) > 0.5
+    known = np.isfinite(np.asarray(y_true, dtype=np.float64))
+    y_true = np.nan_to_num(np.asarray(y_true, dtype=np.float64)) > 0.5
     probs = np.asarray(probs, dtype=np.float64)
     names = list(classes) if classes is not None else [str(c) for c in range(y_true.shape[1])]
     thresholds = np.full(y_true.shape[1], default, dtype=np.float64)
     notes = []
     for c in range(y_true.shape[1]):
-        n_pos = int(y_true[:, c].sum())
-        if n_pos == 0 or n_pos == len(y_true):
+        yc, pc = y_true[known[:, c], c], probs[known[:, c], c]
+        n_pos = int(yc.sum())
+        if n_pos == 0 or n_pos == len(yc):
             kind = "positives" if n_pos == 0 else "negatives"
             notes.append(f"threshold for {names[c]}: no {kind} in the validation split; kept {default}")
             continue
-        precision, recall, cuts = precision_recall_curve(y_true[:, c], probs[:, c])
+        precision, recall, cuts = precision_recall_curve(yc, pc)
         # The curve's last point (precision 1, recall 0) has no threshold of its own.
         precision, recall = precision[:-1], recall[:-1]
         denom = precision + recall

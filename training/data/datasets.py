@@ -70,11 +70,11 @@ class DatasetIndex:
         return digest.hexdigest()
 
     def counts(self) -> dict[str, dict[str, int]]:
-        """Positives per class in each split (and ``all``)."""
-        out = {"all": dict(zip(self.label_set.classes, self.targets.sum(0).astype(int).tolist()))}
+        """Positives per class in each split (and ``all``); unlabelled (``nan``) targets count as neither."""
+        out = {"all": dict(zip(self.label_set.classes, np.nansum(self.targets, 0).astype(int).tolist()))}
         for s in SPLITS:
             mask = self.split == s
-            out[s] = dict(zip(self.label_set.classes, self.targets[mask].sum(0).astype(int).tolist()))
+            out[s] = dict(zip(self.label_set.classes, np.nansum(self.targets[mask], 0).astype(int).tolist()))
         return out
 
 

@@ -8,7 +8,11 @@ Columns: ``record`` (a record path, absolute or relative to the manifest's folde
 ``.hea``), ``labels`` (codes separated by ``;``, mapped through the run's label set like ``#Dx`` codes),
 and optionally ``patient`` (records of one patient stay in one split) and ``split`` (``train``/``val``/
 ``test``; when absent every record gets the seeded split CinC folders get: patient-wise where patients
-are named, record-wise where none is).
+are named, record-wise where none is), and optionally ``unlabelled`` (class ids of the label set,
+separated by ``;``, that the record's source cannot label: their targets are ``nan``, masked out of the
+loss and the metrics instead of counting as negatives). A row that names unlabelled classes says what
+it knows about every other class (a class it does not list is absent), so it is kept even without a
+positive class; rows without that column are dropped without a positive class, like CinC records.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ class ManifestRow:
     labels: tuple[str, ...]
     patient: str = ""
     split: str = ""
+    unlabelled: tuple[str, ...] = ()
 
 
 def is_manifest_folder(root: str | Path) -> bool:
@@ -50,9 +55,10 @@ def write_manifest(folder: str | Path, rows: Iterable[ManifestRow]) -> Path:
     """Write ``folder/manifest.csv`` atomically (a crash never leaves half a manifest); returns its path."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["record", "labels", "patient", "split"])
+    writer.writerow(["record", "labels", "patient", "split", "unlabelled"])
     for row in rows:
-        writer.writerow([row.record, LABEL_SEPARATOR.join(row.labels), row.patient, row.split])
+        writer.writerow([row.record, LABEL_SEPARATOR.join(row.labels), row.patient, row.split,
+                         LABEL_SEPARATOR.join(row.unlabelled)])
     path = Path(folder) / MANIFEST_NAME
     atomic_write({path: out.getvalue().encode("utf-8")})
     return path
@@ -76,9 +82,13 @@ def read_manifest(root: str | Path) -> list[ManifestRow]:
             raise DatasetError(path, f"line {line}: empty record path")
         if split and split not in SPLITS:
             raise DatasetError(path, f"line {line}: split {split!r} is not one of {', '.join(SPLITS)}")
-        codes = tuple(c.strip() for c in (raw.get("labels") or "").split(LABEL_SEPARATOR) if c.strip())
-        rows.append(ManifestRow(record, codes, (raw.get("patient") or "").strip(), split))
+        codes = _codes(raw.get("labels"))
+        rows.append(ManifestRow(record, codes, (raw.get("patient") or "").strip(), split, _codes(raw.get("unlabelled"))))
     return rows
+
+
+def _codes(cell: str | None) -> tuple[str, ...]:
+    return tuple(c.strip() for c in (cell or "").split(LABEL_SEPARATOR) if c.strip())
 
 
 def load_manifest(root: str | Path, label_set: str = "cinc-scored", seed: int = 0,
@@ -95,8 +105,13 @@ def load_manifest(root: str | Path, label_set: str = "cinc-scored", seed: int = 
         record = record.with_suffix("") if record.suffix in _RECORD_SUFFIXES else record
         if not record.with_suffix(".hea").is_file():
             raise DatasetError(root / MANIFEST_NAME, f"record {row.record}: no header {record.with_suffix('.hea')}")
-        target = labels.encode(row.labels)
-        if drop_unlabelled and not target.any():
+        target = labels.encode(row.labels).astype(np.float32)
+        unknown = set(row.unlabelled) - set(labels.classes)
+        if unknown:
+            raise DatasetError(root / MANIFEST_NAME, f"record {row.record}: unlabelled classes {sorted(unknown)} are "
+                                                     f"not classes of {label_set!r}")
+        target[[labels.classes.index(c) for c in row.unlabelled]] = np.nan
+        if np.isnan(target).all() or (drop_unlabelled and not row.unlabelled and not target.any()):
             continue
         paths.append(record)
         patients.append(row.patient or str(record))
@@ -108,6 +123,7 @@ def load_manifest(root: str | Path, label_set: str = "cinc-scored", seed: int = 
     targets_arr = np.asarray(targets, dtype=np.float32)
     split = np.asarray(given, dtype=object)
     if not all(given):
-        split = np.where(split == "", patient_split(patients, targets_arr, fractions, seed), split)
+        seeded = patient_split(patients, np.nan_to_num(targets_arr), fractions, seed)
+        split = np.where(split == "", seeded, split)
     return DatasetIndex(f"{root.name}:{label_set}", root, labels, tuple(paths), tuple(patients), targets_arr,
                         split.astype(str), "patient" if named_patients else "record")

@@ -31,7 +31,9 @@ from training.data.labels import PTBXL_SUPERCLASSES
 from training.data.readers import read_header
 from training.errors import DatasetError, RecordError
 
-SOURCES = ("cpsc2018", "ludb")
+SOURCES = ("cpsc2018", "ludb", "cinc")
+#: the statement every Challenge-format record of PTB-XL or Georgia origin carries (its list is complete)
+CINC_COMPLETE = "(statements listed in full)"
 _LUDB_COLUMNS = ("Rhythms", "Electric axis of the heart", "Conduction abnormalities", "Extrasystolies",
                  "Hypertrophies", "Cardiac pacing", "Ischemia", "Non-specific repolarization abnormalities",
                  "Other states")
@@ -127,10 +129,11 @@ def load_mapped(source: str, root: str | Path) -> MappedSource:
     if source not in SOURCES:
         raise DatasetError(Path(root), f"no superclass map for {source!r}; known: {', '.join(SOURCES)}")
     root = Path(root)
-    items = _cpsc_statements(root) if source == "cpsc2018" else _ludb_statements(root)
+    readers = {"cpsc2018": _cpsc_statements, "ludb": _ludb_statements, "cinc": _cinc_statements}
     out = MappedSource(source, [])
-    for path, statements in items:
-        target, unknown = map_statements(source, statements)
+    for item in readers[source](root):
+        path, statements, table = item if len(item) == 3 else (*item, source)
+        target, unknown = map_statements(table, statements)
         out.unknown_statements |= unknown
         if target is None:
             out.excluded.append(path.name)
@@ -149,6 +152,33 @@ def _cpsc_statements(root: Path) -> list[tuple[Path, list[str]]]:
         items.append((header.with_suffix(""), [code.strip() for code in info.labels]))
     if not items:
         raise DatasetError(root, "no CPSC2018 headers (.hea) found")
+    return items
+
+
+def _cinc_statements(root: Path) -> list[tuple[Path, list[str], str]]:
+    """Challenge-format records (SNOMED-CT codes): CPSC-origin ones (``A*``) through the cpsc2018 rows.
+
+    A CPSC-origin record's codes become CPSC's abbreviations (the cpsc2018 label set's aliases), so it
+    says no more than a CPSC2018 record; PTB-XL- and Georgia-origin records get :data:`CINC_COMPLETE`.
+    """
+    from training.data.labels import get_label_set
+
+    cpsc = get_label_set("cpsc2018").aliases
+    items = []
+    for header in sorted(root.rglob("*.hea")):
+        try:
+            info = read_header(header)
+        except RecordError:
+            continue
+        codes = [code.strip() for code in info.labels if code.strip()]
+        if not codes:
+            continue
+        if info.name.startswith("A"):
+            items.append((header.with_suffix(""), [cpsc.get(c, c) for c in codes], "cpsc2018"))
+        else:
+            items.append((header.with_suffix(""), [CINC_COMPLETE, *codes], "cinc"))
+    if not items:
+        raise DatasetError(root, "no Challenge-format headers (.hea with #Dx) found")
     return items
 
 
