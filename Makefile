@@ -72,10 +72,12 @@ deb: $(STAMP)
 wheel: $(STAMP)
 	$(BIN)/python -m pip wheel --no-deps --no-build-isolation -q -w dist .
 
-## audit: pip-audit of the pinned runtime dependencies (dist/pip-audit.json; exit 3 = some could not be looked up)
+## audit: pip-audit of the pinned runtime dependencies; says CHECKED, VULNERABLE or NOT CHECKED (no network) and
+## writes it to dist/pip-audit.status.txt (exit 0 / 1 / 3). AUDIT_SERVICE=osv asks OSV instead of PyPI.
+AUDIT_SERVICE ?= pypi
 audit: $(STAMP)
 	@mkdir -p dist
-	$(BIN)/python packaging/inventory.py audit dist/pip-audit.json
+	$(BIN)/python packaging/inventory.py audit dist/pip-audit.json --service $(AUDIT_SERVICE)
 
 ## test-packaging: build the bundle and the .deb, check them, install/upgrade/remove the .deb, check the wheel
 ## (not part of `make test`; root for the .deb lifecycle; see packaging/README.md)
