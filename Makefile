@@ -55,6 +55,7 @@ screenshots: $(STAMP)
 ## bundle: build dist/ecgstudio-<version>/ (PyInstaller, one folder), run its smoke, tarball + SBOM + SHA256SUMS
 bundle: $(STAMP)
 	@tools/qt_syslibs.sh offscreen
+	@tools/packaging_tools.sh
 	packaging/build.sh
 
 ## smoke: every main feature once, end to end, from source (offscreen, 10-30 s)
@@ -66,6 +67,7 @@ smoke: $(STAMP)
 deb: $(STAMP)
 	@test -x dist/ecgstudio-$$($(BIN)/python -c 'from training.version import __version__; print(__version__)')/ecgstudio-bin \
 	  || $(MAKE) bundle
+	@tools/packaging_tools.sh
 	packaging/deb.sh
 
 ## wheel: dist/ecgstudio-<version>-py3-none-any.whl, the Python route for systems older than the bundle's glibc
@@ -83,6 +85,7 @@ audit: $(STAMP)
 ## (not part of `make test`; root for the .deb lifecycle; see packaging/README.md)
 test-packaging: $(STAMP)
 	@tools/qt_syslibs.sh offscreen
+	@tools/packaging_tools.sh
 	ECGSTUDIO_PACKAGING=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/test_packaging.py -v
 
 clean-cache:

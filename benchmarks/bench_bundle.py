@@ -23,14 +23,41 @@ def _missing(metrics: tuple[str, ...], unit: str) -> list[Row]:
     return [Row(metric, float("nan"), unit, note=note) for metric in metrics]
 
 
+#: the bundle's parts, largest first, by the start of their path in the bundle (the first match wins)
+PARTS = (
+    ("torch/lib (libtorch_cpu, libtorch_python...)", ("_internal/torch/lib/",)),
+    ("torch, the rest", ("_internal/torch/",)),
+    ("Qt + PySide6", ("_internal/PySide6/", "_internal/shiboken6/")),
+    ("NumPy + SciPy, their OpenBLAS/Fortran", ("_internal/numpy", "_internal/scipy")),
+    ("ecgstudio-bin (Python archive: all .py as bytecode)", ("ecgstudio-bin",)),
+    ("libpython + lib-dynload", ("_internal/libpython", "_internal/python3.11/")),
+    ("pandas, scikit-learn, matplotlib, Pillow", ("_internal/pandas/", "_internal/sklearn/", "_internal/scikit_learn.libs/",
+                                                  "_internal/matplotlib/", "_internal/PIL/", "_internal/pillow.libs/")),
+)
+
+
+def _files(app: Path) -> list[Path]:
+    """Regular files: a link (the deduplicated Fortran runtimes) costs nothing."""
+    return [p for p in app.rglob("*") if p.is_file() and not p.is_symlink()]
+
+
+def parts(app: Path = APP) -> list[tuple[str, float]]:
+    """``[(part, MiB)]`` for :data:`PARTS` and "everything else", in apparent sizes."""
+    sizes = dict.fromkeys([label for label, _ in PARTS] + ["everything else"], 0.0)
+    for path in _files(app):
+        relative = path.relative_to(app).as_posix()
+        label = next((label for label, starts in PARTS if relative.startswith(starts)), "everything else")
+        sizes[label] += path.stat().st_size / MB
+    return list(sizes.items())
+
+
 @benchmark("bundle_size")
 def bundle_size() -> list[Row]:
     if not EXECUTABLE.is_file():
         return _missing((f"bundle size ({APP.name})",), "MiB")
-    files = [p for p in APP.rglob("*") if p.is_file() and not p.is_symlink()]
+    files = _files(APP)
     size = sum(p.stat().st_size for p in files) / MB
-    torch_lib = sum(p.stat().st_size for p in (APP / "_internal" / "torch" / "lib").glob("*")) / MB
-    note = f"{len(files)} files; torch/lib {torch_lib:.0f} MiB"
+    note = f"{len(files)} files; " + "; ".join(f"{label} {mib:.1f}" for label, mib in parts())
     rows = [Row(f"bundle size ({APP.name})", size, "MiB", "<= 600", note)]
     for artefact, goal in ((f"{APP.name}-linux-x86_64.tar.xz", "<= 250"), (f"ecgstudio_{__version__}_amd64.deb", "")):
         path = APP.parent / artefact
