@@ -11,7 +11,9 @@ PYTEST_ARGS ?=
 .PHONY: run test bench screenshots model results bundle deb wheel audit smoke test-packaging clean-cache install
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Order-only: the stamp's name is the checksum of pyproject.toml, so only a change of its content reinstalls
+# (a fresh checkout or worktree has a newer pyproject.toml than the shared venv's stamp, and must not).
+$(STAMP): | pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@rm -f $(VENV)/.installed-*; touch $@
