@@ -51,10 +51,19 @@ cp resources/icons/ecgstudio.png "$root/usr/share/icons/hicolor/256x256/apps/"
 } > "$root/usr/share/doc/ecgstudio/copyright"
 printf 'ecgstudio (%s) unstable; urgency=medium\n\n  * Release %s, packaged from the PyInstaller bundle.\n\n -- %s  %s\n' \
   "$version" "$version" "$maintainer" "$(date -R)" | gzip -9n > "$root/usr/share/doc/ecgstudio/changelog.gz"
-# A self-contained application in /opt, by design: its private copies of Python, Qt and torch.
+# Only what a self-contained app in /opt is by design (packaging/README.md, "lintian", gives each reason):
+# it lives in /opt with private copies of Python, Qt and torch; two wheel libraries stay unstripped
+# because stripping breaks them (packaging/tidy_elf.py refuses a stripped copy the loader would reject);
+# and five extension libraries call no C library function at all, so link none.
 cat > "$root/usr/share/lintian/overrides/ecgstudio" <<'OVERRIDES'
 ecgstudio: dir-or-file-in-opt [opt/*]
 ecgstudio: embedded-library *
+ecgstudio: unstripped-binary-or-object [opt/ecgstudio-*/_internal/numpy.libs/libscipy_openblas64_-*.so]
+ecgstudio: unstripped-binary-or-object [opt/ecgstudio-*/_internal/scipy.libs/libscipy_openblas-*.so]
+ecgstudio: unstripped-binary-or-object [opt/ecgstudio-*/_internal/numpy.libs/libgfortran-*.so.*]
+ecgstudio: library-not-linked-against-libc [opt/ecgstudio-*/_internal/torch/lib/libtorch.so]
+ecgstudio: library-not-linked-against-libc [opt/ecgstudio-*/_internal/python3.11/lib-dynload/*.so]
+ecgstudio: library-not-linked-against-libc [opt/ecgstudio-*/_internal/scipy/*.so]
 OVERRIDES
 
 depends=$($py packaging/inventory.py debian-depends "$bundle")
@@ -69,10 +78,12 @@ Depends: $depends
 Section: science
 Priority: optional
 Description: workbench for clinical 12-lead ECG research
- ECG Studio opens 12-lead ECG records (PhysioNet WFDB, CinC, hospital exports), plots them on ECG
- paper, measures them, lets clinicians annotate them and runs trained PyTorch classifiers with
- calibrated probabilities and explanations. Self-contained in /opt/ecgstudio-<version> (CPU PyTorch,
- Qt 6); user settings and data stay in the user's XDG folders and survive upgrades and removal.
+ ECG Studio opens 12-lead ECG records (PhysioNet WFDB, CinC, hospital
+ exports), plots them on ECG paper, measures them, lets clinicians annotate
+ them and runs trained PyTorch classifiers with calibrated probabilities and
+ explanations. Self-contained in /opt/ecgstudio-<version> (CPU PyTorch,
+ Qt 6); user settings and data stay in the user's XDG folders and survive
+ upgrades and removal.
 CONTROL
 find "$root" -type d -exec chmod 0755 {} +
 chmod -R u+rw,go+r,go-w "$root"

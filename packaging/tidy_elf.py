@@ -1,5 +1,7 @@
-"""Tidy the bundle's ELF files after PyInstaller: strip them, drop the build machine's RUNPATHs, and
-clear the execute bit of shared libraries. ``python packaging/tidy_elf.py dist/ecgstudio-<version>``
+"""Tidy the bundle's ELF files after PyInstaller: strip them, drop the build machine's RUNPATHs,
+clear the execute bit of shared libraries (and blank stray interpreter lines of modules).
+
+    python packaging/tidy_elf.py dist/ecgstudio-<version>
 
 Why each step:
 
@@ -16,6 +18,11 @@ Why each step:
   the bundle, searched first on every user's machine. Entries relative to ``$ORIGIN`` (the bundle's
   own layout) stay; the others go (``patchelf``).
 * **execute bit**: shared libraries are not programs (lintian: shared-library-is-executable).
+* **interpreter lines** of modules that are not programs here (``#!/usr/bin/env python3`` atop some of
+  torch's ``.py`` files, which the bundle keeps as source for TorchScript): the line becomes a bare
+  ``#``, so the file keeps its line numbers (``inspect.getsource`` relies on them) and is no longer a
+  script without an execute bit, nor one naming an interpreter the system may not have (lintian:
+  wrong-path-for-interpreter, script-not-executable).
 
 ``ecgstudio-bin`` is left alone: its Python archive is appended to the ELF file and strip would cut it off.
 """
@@ -74,8 +81,6 @@ def strip(path: Path) -> int:
         done = subprocess.run(["strip", "--strip-unneeded", "-o", str(copy), str(path)], capture_output=True)
         if done.returncode != 0 or not loadable(copy):
             return -1
-        if copy.stat().st_size >= before:
-            return 0
         shutil.copymode(path, copy)
         os.replace(copy, path)
     return before - path.stat().st_size
@@ -92,8 +97,23 @@ def own_paths(rpath: str) -> str:
     return ":".join(e for e in rpath.split(":") if e.startswith(("$ORIGIN", "${ORIGIN}")))
 
 
+def drop_interpreter_lines(folder: Path) -> list[Path]:
+    """Blank the ``#!`` line of every non-executable ``.py`` file (same line count); returns them."""
+    changed = []
+    for path in sorted(folder.rglob("*.py")):
+        if path.is_symlink() or path.stat().st_mode & 0o111:
+            continue
+        data = path.read_bytes()
+        if data.startswith(b"#!"):
+            end = data.find(b"\n")
+            path.write_bytes(b"#" + (data[end:] if end >= 0 else b""))
+            changed.append(path)
+    return changed
+
+
 def tidy(folder: Path) -> dict[str, list]:
-    report: dict[str, list] = {"stripped": [], "kept": [], "rpath": [], "exec": []}
+    report: dict[str, list] = {"stripped": [], "kept": [], "rpath": [], "exec": [],
+                               "scripts": drop_interpreter_lines(folder)}
     for path in elf_files(folder):
         saved = strip(path)
         if saved < 0:
@@ -125,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     saved = sum(s for _, s in report["stripped"]) / 2**20
     print(f"tidy_elf: stripped {len(report['stripped'])} files (-{saved:.1f} MiB); "
           f"{len(report['kept'])} kept unstripped (stripping would misalign their load segments); "
-          f"{len(report['rpath'])} RUNPATHs outside the bundle removed; execute bit cleared on {len(report['exec'])} libraries")
+          f"{len(report['rpath'])} RUNPATHs outside the bundle removed; execute bit cleared on {len(report['exec'])} libraries; "
+          f"interpreter line blanked in {len(report['scripts'])} modules")
     for path in report["kept"]:
         print(f"  kept unstripped: {path.relative_to(args.bundle)}")
     for path, rpath in report["rpath"][:3]:

@@ -105,7 +105,9 @@ def test_the_bundle_carries_this_checkouts_code(built):
         module = REPO.joinpath(*name.split("."))
         source = module.with_suffix(".py") if module.with_suffix(".py").is_file() else module / "__init__.py"
         code = pyz.extract(name)
-        if _shape(code[1] if isinstance(code, tuple) else code) != _shape(compile(source.read_text(), str(source), "exec")):
+        # dont_inherit: this test module's `from __future__ import annotations` must not change the bytecode
+        compiled = compile(source.read_text(), str(source), "exec", dont_inherit=True)
+        if _shape(code[1] if isinstance(code, tuple) else code) != _shape(compiled):
             differ.append(name)
     assert not differ, f"bundled modules that differ from {REPO}: {differ}"
 
@@ -197,12 +199,15 @@ def test_the_deb_declares_its_system_libraries_and_lays_out_opt_bin_menu_icon(de
 
 
 @pytest.mark.skipif(shutil.which("lintian") is None, reason="lintian not installed")
-@pytest.mark.xfail(reason="known, see packaging/README.md: 432 error tags on 0.1.0 (unstripped wheel binaries, "
-                          "RUNPATHs of the build machine's Python, placeholder maintainer address)", strict=False)
-def test_lintian_finds_no_errors(deb):
-    done = subprocess.run(["lintian", "--no-tag-display-limit", str(deb)], capture_output=True, text=True)
+def test_lintian_finds_no_errors_but_the_placeholder_maintainer(deb):
+    """Errors lintian reports, written to dist/lintian.txt. The only ones allowed are the placeholder
+    maintainer's (bogus-mail-host) while DEBEMAIL is unset: IT sets its own address before a release."""
+    done = subprocess.run(["lintian", "--tag-display-limit", "0", str(deb)], capture_output=True, text=True)
+    (DIST / "lintian.txt").write_text(done.stdout + done.stderr)
     errors = [line for line in done.stdout.splitlines() if line.startswith("E:")]
-    assert not errors, done.stdout
+    placeholder = ("bogus-mail-host", "bogus-mail-host-in-debian-changelog")
+    allowed = () if os.environ.get("DEBEMAIL") else placeholder
+    assert not [e for e in errors if e.split()[2] not in allowed], done.stdout
 
 
 def _apt(*args: str) -> subprocess.CompletedProcess:
