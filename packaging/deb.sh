@@ -54,13 +54,12 @@ printf 'ecgstudio (%s) unstable; urgency=medium\n\n  * Release %s, packaged from
 # Only what a self-contained app in /opt is by design (packaging/README.md, "lintian", gives each reason):
 # it lives in /opt with private copies of Python, Qt and torch; two wheel libraries stay unstripped
 # because stripping breaks them (packaging/tidy_elf.py refuses a stripped copy the loader would reject);
-# and five extension libraries call no C library function at all, so link none.
+# and a few extension libraries need no libc symbol (libm, libuuid, Fortran only), so link no libc.
 cat > "$root/usr/share/lintian/overrides/ecgstudio" <<'OVERRIDES'
 ecgstudio: dir-or-file-in-opt [opt/*]
 ecgstudio: embedded-library *
 ecgstudio: unstripped-binary-or-object [opt/ecgstudio-*/_internal/numpy.libs/libscipy_openblas64_-*.so]
 ecgstudio: unstripped-binary-or-object [opt/ecgstudio-*/_internal/scipy.libs/libscipy_openblas-*.so]
-ecgstudio: unstripped-binary-or-object [opt/ecgstudio-*/_internal/numpy.libs/libgfortran-*.so.*]
 ecgstudio: library-not-linked-against-libc [opt/ecgstudio-*/_internal/torch/lib/libtorch.so]
 ecgstudio: library-not-linked-against-libc [opt/ecgstudio-*/_internal/python3.11/lib-dynload/*.so]
 ecgstudio: library-not-linked-against-libc [opt/ecgstudio-*/_internal/scipy/*.so]
