@@ -11,7 +11,9 @@ PYTEST_ARGS ?=
 .PHONY: run test bench screenshots model results bundle deb wheel audit smoke test-packaging clean-cache install
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Order-only: the stamp's name is the checksum of pyproject.toml, so only a change of its content reinstalls
+# (a fresh checkout or worktree has a newer pyproject.toml than the shared venv's stamp, and must not).
+$(STAMP): | pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@rm -f $(VENV)/.installed-*; touch $@
@@ -55,6 +57,7 @@ screenshots: $(STAMP)
 ## bundle: build dist/ecgstudio-<version>/ (PyInstaller, one folder), run its smoke, tarball + SBOM + SHA256SUMS
 bundle: $(STAMP)
 	@tools/qt_syslibs.sh offscreen
+	@tools/packaging_tools.sh
 	packaging/build.sh
 
 ## smoke: every main feature once, end to end, from source (offscreen, 10-30 s)
@@ -66,21 +69,25 @@ smoke: $(STAMP)
 deb: $(STAMP)
 	@test -x dist/ecgstudio-$$($(BIN)/python -c 'from training.version import __version__; print(__version__)')/ecgstudio-bin \
 	  || $(MAKE) bundle
+	@tools/packaging_tools.sh
 	packaging/deb.sh
 
 ## wheel: dist/ecgstudio-<version>-py3-none-any.whl, the Python route for systems older than the bundle's glibc
 wheel: $(STAMP)
 	$(BIN)/python -m pip wheel --no-deps --no-build-isolation -q -w dist .
 
-## audit: pip-audit of the pinned runtime dependencies (dist/pip-audit.json; exit 3 = some could not be looked up)
+## audit: pip-audit of the pinned runtime dependencies; says CHECKED, VULNERABLE or NOT CHECKED (no network) and
+## writes it to dist/pip-audit.status.txt (exit 0 / 1 / 3). AUDIT_SERVICE=osv asks OSV instead of PyPI.
+AUDIT_SERVICE ?= pypi
 audit: $(STAMP)
 	@mkdir -p dist
-	$(BIN)/python packaging/inventory.py audit dist/pip-audit.json
+	$(BIN)/python packaging/inventory.py audit dist/pip-audit.json --service $(AUDIT_SERVICE)
 
 ## test-packaging: build the bundle and the .deb, check them, install/upgrade/remove the .deb, check the wheel
 ## (not part of `make test`; root for the .deb lifecycle; see packaging/README.md)
 test-packaging: $(STAMP)
 	@tools/qt_syslibs.sh offscreen
+	@tools/packaging_tools.sh
 	ECGSTUDIO_PACKAGING=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/test_packaging.py -v
 
 clean-cache:

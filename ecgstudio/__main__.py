@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     window = build_window(library=args.library)
     window.show()
     window.open_initial(args.path)
+    from ecgstudio.start_probe import watch
+
+    watch(window)  # the start benchmark's probe (a timer owned by the window); nothing unless it asks
     return app.exec()
 
 

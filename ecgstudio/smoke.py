@@ -57,7 +57,7 @@ class Smoke:
     def steps(self) -> list[tuple[str, Callable[[], str]]]:
         return [("read record", self.read_record), ("open + plot", self.open_and_plot),
                 ("inference", self.inference), ("explanation", self.explanation), ("wells", self.wells),
-                ("training job", self.training_job)]
+                ("training job", self.training_job), ("hpo", self.hpo)]
 
     def wait_until(self, condition: Callable[[], bool], what: str, timeout_s: float = TIMEOUT_S) -> None:
         """Run the event loop until ``condition()``; background tasks report through it."""
@@ -154,16 +154,41 @@ class Smoke:
             raise SmokeError("the cancelled job left a model behind")
         return f"engine {' '.join(Path(a).name for a in engine_command())} (pid {pid}) started and cancelled"
 
+    def hpo(self) -> str:
+        """One Optuna trial of one epoch through the engine (the bundle's frozen one), in SQLite storage:
+        the search, the optimizer (torch's compiler stack loads with it) and the study file."""
+        import json
+        import subprocess
+
+        from ecgstudio.engine_entry import engine_command
+
+        config = self._tiny_job_config()
+        config["name"], config["train"] = "smoke-hpo", {**config["train"], "epochs": 1}
+        config["output"] = str(self.workdir / "hpo-runs")
+        path = self.workdir / "hpo.json"
+        path.write_text(json.dumps(config), encoding="utf-8")
+        storage = self.workdir / "hpo.sqlite3"
+        done = subprocess.run([*engine_command(), "hpo", "--config", str(path), "--trials", "1", "--threads", "1",
+                               "--progress", "plain", "--storage", f"sqlite:///{storage}"],
+                              capture_output=True, text=True, timeout=TIMEOUT_S * 2)
+        if done.returncode != 0:
+            raise SmokeError(f"the HPO run failed ({done.returncode}): {(done.stderr or done.stdout)[-600:]}")
+        best = next((line for line in done.stdout.splitlines() if line.startswith("best trial")), None)
+        if best is None or not storage.is_file():
+            raise SmokeError(f"the HPO run reported no best trial: {done.stdout[-600:]}")
+        return best[:90]
+
     def _tiny_job_config(self) -> dict:
         """ResNet1d-18 of width 4 on the bundled PTB-XL samples. They all sit in fold 10 (PTB-XL's test
         fold), so a copy of the folder spreads them over the train, validation and test folds."""
         import pandas as pd
 
         data = self.workdir / "ptbxl"
-        shutil.copytree(samples_dir() / "ptbxl", data)
-        table = pd.read_csv(data / "ptbxl_database.csv")
-        table["strat_fold"] = [9, 10, *range(1, len(table) - 1)]  # validation, test, then training folds
-        table.to_csv(data / "ptbxl_database.csv", index=False)
+        if not data.exists():  # the training job and the HPO run share the copy
+            shutil.copytree(samples_dir() / "ptbxl", data)
+            table = pd.read_csv(data / "ptbxl_database.csv")
+            table["strat_fold"] = [9, 10, *range(1, len(table) - 1)]  # validation, test, then training folds
+            table.to_csv(data / "ptbxl_database.csv", index=False)
         return {"name": "smoke", "device": "cpu", "seed": 0,
                 "data": {"path": str(data), "kind": "ptbxl", "record_fs": 500, "seconds": 2.5, "cache": False},
                 "model": {"name": "resnet1d18", "options": {"width": 4}},

@@ -12,10 +12,6 @@ app=dist/ecgstudio-$version
 
 nice -n 10 "$py" -m PyInstaller --noconfirm --clean --log-level WARN \
   --distpath dist --workpath build/pyinstaller packaging/ecgstudio.spec
-# libtorch_cpu.so ships its full symbol table (88 MB); the dynamic symbols the loader needs stay.
-# Only C++ backtraces lose function names. Not PyInstaller's strip=True: that strips every library,
-# and some wheels' libraries are known to break when stripped.
-strip --strip-unneeded "$app/_internal/torch/lib/libtorch_cpu.so"
 # numpy and scipy each carry the same libgfortran/libquadmath build: keep one file, link the other.
 for copy in "$app"/_internal/scipy.libs/*; do
   twin=$app/_internal/numpy.libs/$(basename "$copy")
@@ -23,6 +19,10 @@ for copy in "$app"/_internal/scipy.libs/*; do
     ln -sf "../numpy.libs/$(basename "$copy")" "$copy"
   fi
 done
+# Strip every ELF file whose stripped copy still loads (not PyInstaller's strip=True, which breaks
+# NumPy's patchelf-edited OpenBLAS), drop RUNPATHs naming the build machine's folders, clear the execute
+# bit of libraries: packaging/tidy_elf.py says why and what it kept.
+"$py" packaging/tidy_elf.py "$app"
 cp packaging/linux/launcher.sh "$app/ecgstudio"
 cp packaging/linux/ecgstudio.desktop packaging/linux/install.sh LICENSE "$app/"
 "$py" packaging/inventory.py glibc-floor "$app" > "$app/_internal/GLIBC_FLOOR"

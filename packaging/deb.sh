@@ -6,6 +6,8 @@
 #   /usr/share/doc/ecgstudio/          copyright (MIT + pointer to THIRD_PARTY_NOTICES), changelog
 # Depends: the Debian packages owning the system libraries the bundle's files need and it does not
 # carry (the spec leaves them out), and libc6 >= the bundle's glibc floor.
+# Maintainer: $DEBFULLNAME <$DEBEMAIL> (the Debian tools' variables): set them to the hospital IT team
+# that ships the package. Unset, a placeholder is used and lintian rightly reports it (bogus-mail-host).
 # Usage: packaging/deb.sh [--version V]   (V: package an existing bundle under another version, for the
 # upgrade test; the bundle's VERSION file is rewritten in the staged copy only)
 set -euo pipefail
@@ -22,6 +24,8 @@ stage=$(mktemp -d build/deb.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 root=$stage/root
 opt=/opt/ecgstudio-$version
+maintainer="${DEBFULLNAME:-ECG Studio} <${DEBEMAIL:-ecgstudio@localhost}>"
+[ -n "${DEBEMAIL:-}" ] || echo "deb.sh: DEBEMAIL is not set: the package's maintainer is the placeholder $maintainer" >&2
 
 mkdir -p "$root$opt" "$root/usr/bin" "$root/usr/share/applications" "$root/usr/share/doc/ecgstudio" \
   "$root/usr/share/icons/hicolor/scalable/apps" "$root/usr/share/icons/hicolor/256x256/apps" \
@@ -45,12 +49,20 @@ cp resources/icons/ecgstudio.png "$root/usr/share/icons/hicolor/256x256/apps/"
   echo "License: Expat"
   sed -n '/^Permission/,$p' LICENSE | sed 's/^$/./; s/^/ /'
 } > "$root/usr/share/doc/ecgstudio/copyright"
-printf 'ecgstudio (%s) unstable; urgency=medium\n\n  * Release %s, packaged from the PyInstaller bundle.\n\n -- ECG Studio <ecgstudio@localhost>  %s\n' \
-  "$version" "$version" "$(date -R)" | gzip -9n > "$root/usr/share/doc/ecgstudio/changelog.gz"
-# A self-contained application in /opt, by design: its private copies of Python, Qt and torch.
+printf 'ecgstudio (%s) unstable; urgency=medium\n\n  * Release %s, packaged from the PyInstaller bundle.\n\n -- %s  %s\n' \
+  "$version" "$version" "$maintainer" "$(date -R)" | gzip -9n > "$root/usr/share/doc/ecgstudio/changelog.gz"
+# Only what a self-contained app in /opt is by design (packaging/README.md, "lintian", gives each reason):
+# it lives in /opt with private copies of Python, Qt and torch; two wheel libraries stay unstripped
+# because stripping breaks them (packaging/tidy_elf.py refuses a stripped copy the loader would reject);
+# and a few extension libraries need no libc symbol (libm, libuuid, Fortran only), so link no libc.
 cat > "$root/usr/share/lintian/overrides/ecgstudio" <<'OVERRIDES'
 ecgstudio: dir-or-file-in-opt [opt/*]
 ecgstudio: embedded-library *
+ecgstudio: unstripped-binary-or-object [opt/ecgstudio-*/_internal/numpy.libs/libscipy_openblas64_-*.so]
+ecgstudio: unstripped-binary-or-object [opt/ecgstudio-*/_internal/scipy.libs/libscipy_openblas-*.so]
+ecgstudio: library-not-linked-against-libc [opt/ecgstudio-*/_internal/torch/lib/libtorch.so]
+ecgstudio: library-not-linked-against-libc [opt/ecgstudio-*/_internal/python3.11/lib-dynload/*.so]
+ecgstudio: library-not-linked-against-libc [opt/ecgstudio-*/_internal/scipy/*.so]
 OVERRIDES
 
 depends=$($py packaging/inventory.py debian-depends "$bundle")
@@ -59,17 +71,18 @@ cat > "$root/DEBIAN/control" <<CONTROL
 Package: ecgstudio
 Version: $version
 Architecture: $arch
-Maintainer: ECG Studio <ecgstudio@localhost>
+Maintainer: $maintainer
 Installed-Size: $installed_kib
 Depends: $depends
 Section: science
 Priority: optional
-Homepage: https://localhost/ecgstudio
 Description: workbench for clinical 12-lead ECG research
- ECG Studio opens 12-lead ECG records (PhysioNet WFDB, CinC, hospital exports), plots them on ECG
- paper, measures them, lets clinicians annotate them and runs trained PyTorch classifiers with
- calibrated probabilities and explanations. Self-contained in /opt/ecgstudio-<version> (CPU PyTorch,
- Qt 6); user settings and data stay in the user's XDG folders and survive upgrades and removal.
+ ECG Studio opens 12-lead ECG records (PhysioNet WFDB, CinC, hospital
+ exports), plots them on ECG paper, measures them, lets clinicians annotate
+ them and runs trained PyTorch classifiers with calibrated probabilities and
+ explanations. Self-contained in /opt/ecgstudio-<version> (CPU PyTorch,
+ Qt 6); user settings and data stay in the user's XDG folders and survive
+ upgrades and removal.
 CONTROL
 find "$root" -type d -exec chmod 0755 {} +
 chmod -R u+rw,go+r,go-w "$root"

@@ -11,7 +11,7 @@ audit tools of the ``dev`` extra) are not in it, because they are not in the art
     python packaging/inventory.py checksums FILE...      # SHA256SUMS in each FILE's folder
     python packaging/inventory.py glibc-floor FOLDER     # the newest GLIBC_x.y any ELF file in FOLDER needs
     python packaging/inventory.py debian-depends FOLDER  # the .deb's Depends: owners of the libraries it needs
-    python packaging/inventory.py audit OUT.json         # pip-audit of the pinned closure, with a summary
+    python packaging/inventory.py audit OUT.json [--service osv]  # pip-audit of the pinned closure: verdict
 
 Run with the build venv's Python (``.venv/bin/python``): the closure is what *that* interpreter has.
 """
@@ -238,38 +238,71 @@ def debian_depends(bundle: Path) -> str:
     return ", ".join([f"libc6 (>= {glibc_floor(bundle)})", *sorted(packages)])
 
 
-def audit(out: Path) -> int:
-    """pip-audit (PyPI's vulnerability data) over the pinned runtime closure; prints what it could check.
+#: what `make audit` writes beside its JSON report: one line a release checklist can quote
+AUDIT_STATUS = "pip-audit.status.txt"
 
-    Exit status 1 when a vulnerability is known, 3 when some pins could not be looked up at all (an
-    unreachable vulnerability service must not read as "no known vulnerabilities"), else 0.
-    """
+
+def audit_summary(report: dict) -> tuple[str, int]:
+    """The verdict on a pip-audit JSON report, in words, and the exit status.
+
+    1 when a vulnerability is known; 3 when some pins could not be looked up (here: no network to a
+    vulnerability service; pip-audit then reports each pin as skipped, which must never read as "no
+    known vulnerabilities"); 0 only when every pin was checked and none is known to be vulnerable."""
+    dependencies = report["dependencies"]
+    skipped = [d for d in dependencies if "skip_reason" in d]
+    vulnerable = [d for d in dependencies if d.get("vulns")]
+    checked = len(dependencies) - len(skipped)
+    found = [f"{d['name']} {d['version']}: {', '.join(v['id'] for v in d['vulns'])}" for d in vulnerable]
+    why = f" (pip-audit: {skipped[0]['skip_reason']})" if skipped else ""
+    if vulnerable:
+        verdict = (f"VULNERABLE: {len(found)} of the {checked} pins checked have known vulnerabilities"
+                   + (f"; {len(skipped)} more NOT CHECKED{why}" if skipped else "") + "\n  " + "\n  ".join(found))
+        return verdict, 1
+    if not checked:
+        return (f"NOT CHECKED (no network): none of the {len(dependencies)} pinned distributions could be looked up, "
+                f"as happens when the vulnerability service cannot be reached{why}. This is no result, not a clean one: run `make "
+                f"audit` on a connected machine (packaging/README.md, \"Vulnerability scan\")."), 3
+    if skipped:
+        return (f"PARTLY CHECKED: {checked} of {len(dependencies)} pins checked, no known vulnerability among them; "
+                f"{len(skipped)} NOT CHECKED{why}: {', '.join(d['name'] for d in skipped)}"), 3
+    return f"checked: all {checked} pinned distributions, no known vulnerabilities", 0
+
+
+def audit(out: Path, service: str = "pypi") -> int:
+    """pip-audit over the pinned runtime closure with ``service``'s vulnerability data (``pypi`` or
+    ``osv``); prints the verdict and writes it to :data:`AUDIT_STATUS` beside ``out``, dated."""
+    from datetime import datetime, timezone
+
     pins = out.with_suffix(".requirements.txt")
     write_requirements(pins)
-    subprocess.run([str(BIN / "pip-audit"), "-r", str(pins), "--no-deps", "--disable-pip", "--progress-spinner", "off",
-                    "--format", "json", "-o", str(out)], capture_output=True, text=True)
-    report = json.loads(out.read_text(encoding="utf-8"))
-    skipped = [d for d in report["dependencies"] if "skip_reason" in d]
-    vulnerable = [d for d in report["dependencies"] if d.get("vulns")]
-    audited = len(report["dependencies"]) - len(skipped)
-    print(f"pip-audit: {len(report['dependencies'])} pinned distributions, {audited} audited, "
-          f"{len(skipped)} not audited, {sum(len(d['vulns']) for d in vulnerable)} known vulnerabilities")
-    for dependency in vulnerable:
-        print(f"  {dependency['name']} {dependency['version']}: {', '.join(v['id'] for v in dependency['vulns'])}")
-    if skipped:
-        print(f"  not audited, e.g. {skipped[0]['name']}: {skipped[0]['skip_reason']}")
-    return 1 if vulnerable else 3 if skipped else 0
+    done = subprocess.run([str(BIN / "pip-audit"), "-r", str(pins), "--no-deps", "--disable-pip", "--progress-spinner",
+                           "off", "--vulnerability-service", service, "--format", "json", "-o", str(out)],
+                          capture_output=True, text=True)
+    try:
+        report = json.loads(out.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # pip-audit stopped before writing a report (e.g. the service refused)
+        detail = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        verdict, status = f"NOT CHECKED: pip-audit wrote no report (exit {done.returncode}): {detail}", 3
+    else:
+        verdict, status = audit_summary(report)
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    line = f"pip-audit ({service} vulnerability data), {when}, pins {pins.name}: {verdict}"
+    (out.parent / AUDIT_STATUS).write_text(line + "\n", encoding="utf-8")
+    print(line)
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="packaging/inventory.py", description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("requirements", "notices", "sbom", "checksums", "glibc-floor", "debian-depends", "audit"))
     parser.add_argument("paths", nargs="+", type=Path)
+    parser.add_argument("--service", choices=("pypi", "osv"), default="pypi",
+                        help="audit: whose vulnerability data pip-audit asks (default: PyPI's)")
     args = parser.parse_args(argv)
     if args.what == "checksums":
         write_checksums(args.paths)
     elif args.what == "audit":
-        return audit(args.paths[0])
+        return audit(args.paths[0], args.service)
     elif args.what == "glibc-floor":
         print(glibc_floor(args.paths[0]))
     elif args.what == "debian-depends":

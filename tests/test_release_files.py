@@ -136,3 +136,47 @@ def test_the_desktop_entry_names_one_main_category():
         done = subprocess.run(["desktop-file-validate", str(REPO / "packaging" / "linux" / "ecgstudio.desktop")],
                               capture_output=True, text=True)
         assert done.returncode == 0 and "error" not in done.stdout.lower(), done.stdout
+
+
+def _fake_pip_audit(folder: Path, report: dict | None) -> None:
+    """A pip-audit that writes *report* to its ``-o`` file (None: fails before writing, as without DNS)."""
+    import json
+
+    folder.mkdir()
+    body = (f"import json, sys\nout = sys.argv[sys.argv.index('-o') + 1]\n"
+            f"json.dump({json.dumps(report)}, open(out, 'w'))\n" if report is not None else
+            "import sys\nsys.exit('requests.exceptions.ConnectionError: Failed to resolve api.osv.dev')\n")
+    script = folder / "pip-audit"
+    script.write_text(f"#!{shutil.which('python3')}\n{body}")
+    script.chmod(0o755)
+
+
+def test_an_audit_that_reached_no_vulnerability_service_says_not_checked_never_clean(tmp_path, monkeypatch):
+    skipped = {"dependencies": [{"name": "numpy", "skip_reason": "Dependency not found on PyPI and could not be audited"},
+                                {"name": "torch", "skip_reason": "Dependency not found on PyPI and could not be audited"}],
+               "fixes": []}
+    _fake_pip_audit(tmp_path / "bin", skipped)
+    monkeypatch.setattr(inventory, "BIN", tmp_path / "bin")
+    assert inventory.audit(tmp_path / "pip-audit.json") == 3
+    status = (tmp_path / inventory.AUDIT_STATUS).read_text()
+    assert "NOT CHECKED (no network)" in status and "none of the 2 pinned" in status
+    assert "no known vulnerabilit" not in status
+
+
+def test_an_audit_whose_service_refused_the_connection_says_not_checked(tmp_path, monkeypatch):
+    _fake_pip_audit(tmp_path / "bin", None)
+    monkeypatch.setattr(inventory, "BIN", tmp_path / "bin")
+    assert inventory.audit(tmp_path / "pip-audit.json", service="osv") == 3
+    assert "NOT CHECKED: pip-audit wrote no report" in (tmp_path / inventory.AUDIT_STATUS).read_text()
+
+
+def test_audit_verdicts_for_vulnerable_partial_and_clean_reports():
+    clean = {"name": "numpy", "version": "2.3.0", "vulns": []}
+    bad = {"name": "pillow", "version": "9.0.0", "vulns": [{"id": "PYSEC-2022-1"}]}
+    lost = {"name": "torch", "skip_reason": "Dependency not found on PyPI"}
+    verdict, status = inventory.audit_summary({"dependencies": [clean, bad, lost]})
+    assert status == 1 and "VULNERABLE" in verdict and "PYSEC-2022-1" in verdict and "1 more NOT CHECKED" in verdict
+    verdict, status = inventory.audit_summary({"dependencies": [clean, lost]})
+    assert status == 3 and verdict.startswith("PARTLY CHECKED: 1 of 2") and "torch" in verdict
+    assert inventory.audit_summary({"dependencies": [clean]}) == (
+        "checked: all 1 pinned distributions, no known vulnerabilities", 0)
