@@ -11,7 +11,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from benchmarks.long_record import SOURCE, build_long_record
+from benchmarks.long_record import SOURCE
 from training.data import read_record
 from training.data import lazy
 from training.data.lazy import LazySignal
@@ -19,12 +19,7 @@ from training.errors import RecordError
 from training.signal.pipeline import CHUNK_S, MARGIN_S, Pipeline
 from training.signal.quality import SAMPLE_SPAN, check_signal, lead_problems
 
-MINUTES = 30  # 10.8 M samples, 21.6 MB on disk: lazily read at a lowered threshold, fast to build
-
-
-@pytest.fixture(scope="module")
-def holter(shared_data, tmp_path_factory):
-    return build_long_record(shared_data, tmp_path_factory.mktemp("holter"), MINUTES * 60)
+from tests.holter import MINUTES, eager_read, holter, span_reads  # noqa: F401 (holter: a fixture)
 
 
 @pytest.fixture
@@ -85,22 +80,7 @@ CHUNK = 1 << 16  # frames per checksum step in these tests (1.5 min of this reco
 def reads(monkeypatch):
     """(start, stop) of every span of frames read from a mapped record's file; checksum steps made small."""
     monkeypatch.setattr(lazy, "CHECKSUM_CHUNK_FRAMES", CHUNK)
-    seen: list[tuple[int, int]] = []
-    frames = LazySignal._frames
-
-    def spy(self, start, stop):
-        seen.append((start, stop))
-        return frames(self, start, stop)
-
-    monkeypatch.setattr(LazySignal, "_frames", spy)
-    return seen
-
-
-def _eager(holter, monkeypatch):
-    monkeypatch.setenv("ECGSTUDIO_LAZY_BYTES", str(1 << 40))
-    record = read_record(holter)
-    monkeypatch.setenv("ECGSTUDIO_LAZY_BYTES", str(16 << 20))
-    return record
+    return span_reads(monkeypatch)
 
 
 def _damaged(holter, folder):
@@ -118,7 +98,7 @@ def test_pipeline_preprocesses_a_mapped_record_span_by_span_as_one_pass_would(ho
     import training.signal.pipeline as pipeline_module
 
     monkeypatch.setattr(pipeline_module, "CHUNK_S", 60.0)  # 1-min spans: 1/30 of the record, as 10 min of 5 h
-    eager = _eager(holter, monkeypatch)
+    eager = eager_read(holter, monkeypatch)
     record = read_record(holter)
     for pipeline in (Pipeline.default(), Pipeline.default(fs=257.0, normalization="minmax")):
         tracemalloc.start()
@@ -142,7 +122,7 @@ def test_predictor_reads_a_mapped_record_in_spans_and_agrees_with_the_eager_read
     from training.inference import Predictor
 
     predictor = Predictor.from_path(resources_dir() / "models" / "ptbxl_superclass_resnet1d18", "cpu")
-    eager = predictor.predict(_eager(holter, monkeypatch))
+    eager = predictor.predict(eager_read(holter, monkeypatch))
     reads.clear()
     mapped = predictor.predict(read_record(holter))
     assert mapped.n_windows == eager.n_windows == 359

@@ -12,7 +12,6 @@ import shutil
 import numpy as np
 import pytest
 
-from benchmarks.long_record import build_long_record
 from ecgstudio.annotations import keys
 from ecgstudio.plot.display import display_filtered
 from ecgstudio.plot.lazy_display import PYRAMID_CHUNK_FRAMES, LazyDisplay, LazyLead
@@ -22,13 +21,7 @@ from training.errors import RecordError
 from training.signal.rpeaks import detect_rpeaks
 
 from tests.app_window import open_library, select, shown_app
-
-MINUTES = 30
-
-
-@pytest.fixture(scope="module")
-def holter(shared_data, tmp_path_factory):
-    return build_long_record(shared_data, tmp_path_factory.mktemp("holter"), MINUTES * 60)
+from tests.holter import MINUTES, eager_read, holter, span_reads  # noqa: F401 (holter: a fixture)
 
 
 @pytest.fixture
@@ -39,22 +32,7 @@ def mapped(monkeypatch):
 @pytest.fixture
 def reads(monkeypatch):
     """Every span of frames read from a mapped record's file, as (start, stop)."""
-    seen: list[tuple[int, int]] = []
-    frames = LazySignal._frames
-
-    def spy(self, start, stop):
-        seen.append((start, stop))
-        return frames(self, start, stop)
-
-    monkeypatch.setattr(LazySignal, "_frames", spy)
-    return seen
-
-
-def _eager(holter, monkeypatch):
-    monkeypatch.setenv("ECGSTUDIO_LAZY_BYTES", str(1 << 40))
-    record = read_record(holter)
-    monkeypatch.setenv("ECGSTUDIO_LAZY_BYTES", str(16 << 20))
-    return record
+    return span_reads(monkeypatch)
 
 
 def test_window_opens_a_mapped_record_reading_only_spans(holter, mapped, reads, qtbot, tmp_path, monkeypatch):
@@ -67,7 +45,7 @@ def test_window_opens_a_mapped_record_reading_only_spans(holter, mapped, reads, 
     assert isinstance(record.signal, LazySignal)
     # no read of the opening path spans the record: the old path hashed, filtered and decimated it whole
     assert reads and max(stop - start for start, stop in reads) <= PYRAMID_CHUNK_FRAMES < record.n_samples
-    eager = _eager(holter, monkeypatch)
+    eager = eager_read(holter, monkeypatch)
     lead, drawn = window.view.curves()[1]
     assert lead == "II" and isinstance(drawn, LazyLead)
     np.testing.assert_array_equal(drawn[0:2000], eager.signal[1, :2000])  # the real samples on screen
@@ -84,7 +62,7 @@ def test_display_filter_and_beats_follow_the_span_on_screen(holter, mapped, qtbo
     window = shown_app(qtbot, tmp_path)
     open_library(window, qtbot, holter)
     select(window, qtbot, holter)
-    eager = _eager(holter, monkeypatch)
+    eager = eager_read(holter, monkeypatch)
     view = window.view
     view.go_to(17 * 60.0)
     qtbot.waitUntil(lambda: window.beat_span is not None and window.beat_span[0] > 16 * 60 * 500, timeout=20000)

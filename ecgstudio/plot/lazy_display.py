@@ -29,7 +29,7 @@ from typing import Callable
 import numpy as np
 
 from ecgstudio.plot.decimate import PeakDecimator, coarser_levels, level_envelope
-from training.data.lazy import LazySignal, checksum_sums
+from training.data.lazy import LazySignal, LeadsArray, checksum_sums
 
 #: Samples per lead a screen may span and still be drawn from spans read for it (17.5 min at 500 Hz).
 RAW_SPAN_LIMIT = 1 << 19
@@ -98,7 +98,7 @@ def _chunk_extremes(signal: LazySignal, digital: np.ndarray, missing: int) -> tu
     return np.minimum(a, b).T, np.maximum(a, b).T  # a negative gain swaps them
 
 
-class LazyDisplay:
+class LazyDisplay(LeadsArray):
     """``[leads, samples]`` float32 as drawn from a mapped record: its samples or their display-filtered
     version, computed per requested span. Indexing ``[:, a:b]`` (or ``[i, a:b]``) gives that span;
     ``[i]`` gives a :class:`LazyLead` for the traces."""
@@ -113,15 +113,6 @@ class LazyDisplay:
         self._lock = threading.Lock()
         self._sampled: np.ndarray | None = None
 
-    @property
-    def size(self) -> int:
-        return self.shape[0] * self.shape[1]
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __iter__(self):
-        return (self[i] for i in range(self.shape[0]))
 
     def with_pyramid(self, pyramid: Pyramid) -> LazyDisplay:
         """The same display, drawing wide views from ``pyramid`` (a new object, so views notice the change)."""

@@ -67,7 +67,28 @@ def mappable(header) -> bool:
             and len({o or 0 for o in (header.byte_offset or [0])}) == 1)
 
 
-class LazySignal:
+class LeadsArray:
+    """What a ``[leads, samples]`` array-like needs beyond ``shape`` and ``__getitem__`` for code written for
+    numpy arrays (``len``, iteration over leads, ``size``): shared by the mapped signal and the window's
+    display view of it."""
+
+    shape: tuple[int, int]
+
+    def __getitem__(self, key):  # pragma: no cover - defined by each subclass
+        raise NotImplementedError
+
+    @property
+    def size(self) -> int:
+        return self.shape[0] * self.shape[1]
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(self.shape[0]))
+
+
+class LazySignal(LeadsArray):
     """``[leads, samples]`` float32 millivolts, read from the mapped signal file only where indexed."""
 
     def __init__(self, path: Path, header, factor: list[float], leads: tuple[str, ...] | None = None):
@@ -91,16 +112,6 @@ class LazySignal:
         self.dtype = np.dtype(np.float32)
         self.ndim = 2
 
-    @property
-    def size(self) -> int:
-        return self.shape[0] * self.shape[1]
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __iter__(self):
-        for i in range(self.shape[0]):
-            yield self[i]
 
     def __getitem__(self, key) -> np.ndarray:
         rows, cols = key if isinstance(key, tuple) else (key, slice(None))
