@@ -288,6 +288,7 @@ def run_smoke() -> int:
     with tempfile.TemporaryDirectory(prefix="ecgstudio-smoke-") as tmp:
         # torch's compiler cache (and the engine child's) stays in the smoke's own folder too
         os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(Path(tmp) / "torchinductor")
+        os.environ["MPLCONFIGDIR"] = str(Path(tmp) / "matplotlib")  # its font cache (the cohort report's plots)
         step, smoke = "start", None
         try:
             smoke = Smoke(Path(tmp))
