@@ -35,6 +35,12 @@ MODEL = Path("models") / "ptbxl_superclass_resnet1d18.safetensors"
 #: LIME evaluations for the explanation: enough to run every stage, far fewer than the app's default.
 EXPLAIN_SAMPLES = 100
 TIMEOUT_S = 180.0
+SMOKE_LABEL, SMOKE_READER = "smoke check", "Smoke reader"
+#: Smaller than any real export (a paper ECG PNG or one-page PDF is tens of KiB and more).
+MIN_EXPORT_BYTES = 10_000
+#: At most this many bundled PTB-XL samples in the cohort (there are 5), and bootstrap resamples: enough to
+#: fill the table, quick.
+COHORT_RECORDS, COHORT_BOOT = 8, 20
 
 
 class SmokeError(RuntimeError):
@@ -56,8 +62,9 @@ class Smoke:
 
     def steps(self) -> list[tuple[str, Callable[[], str]]]:
         return [("read record", self.read_record), ("open + plot", self.open_and_plot),
+                ("annotations", self.annotations), ("export", self.export), ("measurement", self.measurement),
                 ("inference", self.inference), ("explanation", self.explanation), ("wells", self.wells),
-                ("training job", self.training_job), ("hpo", self.hpo)]
+                ("cohort", self.cohort), ("training job", self.training_job), ("hpo", self.hpo)]
 
     def wait_until(self, condition: Callable[[], bool], what: str, timeout_s: float = TIMEOUT_S) -> None:
         """Run the event loop until ``condition()``; background tasks report through it."""
@@ -79,10 +86,11 @@ class Smoke:
     def open_and_plot(self) -> str:
         from PySide6.QtCore import QSettings
 
-        from ecgstudio.main_window import MainWindow
+        from ecgstudio.__main__ import build_window
 
         settings = QSettings(str(self.workdir / "settings.ini"), QSettings.IniFormat)
-        self.window = MainWindow(settings)
+        # the window the ecgstudio command shows (every feature attached), its library in the smoke's folder
+        self.window = build_window(settings, library=str(self.workdir / "library.sqlite"))
         self.window.show()
         self.window.open_path(samples_dir() / SAMPLE)
         self.wait_until(lambda: self.window.record is not None and self.window.peaks is not None,
@@ -92,7 +100,67 @@ class Smoke:
         image = self.window.grab()
         if image.isNull():
             raise SmokeError("the window could not be rendered")
-        return f"{image.width()}x{image.height()} px, {len(self.window.peaks)} beats"
+        missing = [name for name, feature in self.window.features.items() if feature is None]
+        if missing:
+            raise SmokeError(f"features not attached: {', '.join(missing)}")
+        return f"{image.width()}x{image.height()} px, {len(self.window.peaks)} beats, {len(self.window.features)} panels"
+
+    def annotations(self) -> str:
+        """An interval on the open record through the window's annotation store, read back with its audit row."""
+        controller = self.window.features["annotations"]
+        key = self.window.context.record.content_key
+        made = controller.store.add_interval(key, "II", 1.0, 2.0, SMOKE_LABEL, SMOKE_READER, note="smoke")
+        back = [a for a in controller.store.annotations(key) if a.id == made.id]
+        if not back or (back[0].label, back[0].lead, back[0].t0, back[0].t1) != (SMOKE_LABEL, "II", 1.0, 2.0):
+            raise SmokeError(f"annotation {made.id} did not read back as written: {back}")
+        audit = controller.store.history(made.id)
+        if [(e.action, e.actor) for e in audit] != [("create", SMOKE_READER)] or audit[0].new["label"] != SMOKE_LABEL:
+            raise SmokeError(f"annotation {made.id} has the audit rows {audit}, not one create by {SMOKE_READER}")
+        if not any(r.label == SMOKE_LABEL for r in controller.report_annotations()):
+            raise SmokeError("the annotation is missing from the report's annotation section")
+        library = controller.store.db.path
+        if library is None or library.parent != self.workdir or not library.is_file():
+            raise SmokeError(f"the annotation went to {controller.store.db}, not the smoke's own library")
+        return f"interval #{made.id} read back from {library.name}; audit: {audit[0].action} by {audit[0].actor}"
+
+    def export(self) -> str:
+        """The open record as a PNG and as the PDF report (with the annotation just made), as File > Export writes them."""
+        from PySide6.QtGui import QImage
+
+        png, pdf = self.workdir / "record.png", self.workdir / "report.pdf"
+        if not self.window.export_png(png):
+            raise SmokeError(f"the PNG export failed: {self.window.statusBar().currentMessage()}")
+        if self.window.export_pdf(pdf) is None:
+            raise SmokeError("the PDF export wrote nothing")
+        for path, signature in ((png, b"\x89PNG\r\n\x1a\n"), (pdf, b"%PDF-")):
+            if not path.is_file() or path.stat().st_size < MIN_EXPORT_BYTES:
+                raise SmokeError(f"{path.name} is missing or under {MIN_EXPORT_BYTES} bytes")
+            if path.read_bytes()[:len(signature)] != signature:
+                raise SmokeError(f"{path.name} does not start with the {signature!r} signature")
+        image = QImage(str(png))
+        if image.isNull() or image.width() < 800 or image.height() < 400:
+            raise SmokeError(f"the PNG is {image.width()}x{image.height()} px, not a readable paper ECG")
+        return (f"PNG {image.width()}x{image.height()} px {png.stat().st_size // 1024} KiB, "
+                f"PDF {pdf.stat().st_size // 1024} KiB")
+
+    def measurement(self) -> str:
+        """The engine's measurement of the open record, with the shipped U-Net delineator."""
+        from training.measure.engine import _shipped_segmenter, measure
+        from training.measure.segnet import default_network_path
+
+        result = measure(self.record)
+        q, g = result.quality, result.global_
+        if q.get("refused"):
+            raise SmokeError(f"the measurement refused the record: {q['refused']}")
+        for name, low, high in (("hr_bpm", 30, 220), ("qrs_ms", 50, 200)):
+            value = g.get(name)
+            if value is None or not np.isfinite(value) or not low <= value <= high:
+                raise SmokeError(f"{name} = {value}, not a number within {low}-{high}")
+        network = (q.get("delineator") or {}).get("network", [])
+        if not network or _shipped_segmenter() is None:
+            raise SmokeError(f"the U-Net delineator did not run ({default_network_path()}): notes {q.get('notes')}")
+        return (f"HR {g['hr_bpm']:.0f} bpm, QRS {g['qrs_ms']:.0f} ms, {result.n_beats} beats; "
+                f"{'/'.join(network)} by {default_network_path().name}")
 
     def inference(self) -> str:
         from training.inference import Predictor
@@ -129,6 +197,24 @@ class Smoke:
                               malignancy=False)
         result = wells(findings)
         return f"heart rate {rate:.0f} bpm -> score {result.score:g} ({result.two_tier})"
+
+    def cohort(self) -> str:
+        """The PE cohort comparison (the engine's run the cohort window starts) on a SYNTHETIC demo cohort
+        of bundled samples: a table with the model's and the rules' rows."""
+        from training.clinical.cohort_run import run_cohort, write_reports
+        from training.clinical.demo import write_demo_cohort
+
+        records = sorted((samples_dir() / "ptbxl").rglob("*.hea"))[:COHORT_RECORDS]
+        cohort = write_demo_cohort(records, self.workdir / "cohort", seed=0)
+        run = run_cohort(cohort, resources_dir() / MODEL, self.predictor.classes[0], n_boot=COHORT_BOOT, device="cpu")
+        names = [row.name for row in run.comparison.rows]
+        rules = {"Wells", "PEGeD", "YEARS"}
+        if not any(n.startswith("Model") for n in names) or not rules <= {n.split()[0] for n in names}:
+            raise SmokeError(f"the comparison table has the rows {names}, not the model's and {sorted(rules)}")
+        csv_path, html_path = write_reports(run.comparison, self.workdir / "cohort")
+        if not csv_path.is_file() or not html_path.is_file():
+            raise SmokeError("the comparison reports were not written")
+        return f"{len(records) - len(run.failures)} patients, {len(names)} rows ({', '.join(names[:4])}...)"
 
     def training_job(self) -> str:
         """A real job through the job manager, cancelled after its first training step."""
@@ -202,6 +288,7 @@ def run_smoke() -> int:
     with tempfile.TemporaryDirectory(prefix="ecgstudio-smoke-") as tmp:
         # torch's compiler cache (and the engine child's) stays in the smoke's own folder too
         os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(Path(tmp) / "torchinductor")
+        os.environ["MPLCONFIGDIR"] = str(Path(tmp) / "matplotlib")  # its font cache (the cohort report's plots)
         step, smoke = "start", None
         try:
             smoke = Smoke(Path(tmp))

@@ -59,6 +59,9 @@ def test_the_bundle_passes_its_smoke_through_the_frozen_engine(built):
     assert "smoke: all steps passed" in built
     assert "engine ecgstudio-bin --engine" in built  # the training job ran the frozen executable, not a Python
     assert "smoke: hpo" in built and "best trial 0" in built  # an Optuna trial through the frozen engine
+    # the frozen app loads the delineator network with torch, exports, and starts with every panel attached
+    assert "by ludb_unet1d_delineator" in built and "6 panels" in built
+    assert "smoke: export" in built and "smoke: annotations" in built and "smoke: cohort" in built
 
 
 def test_the_bundle_carries_version_licences_model_samples_and_label_maps(built):

@@ -53,6 +53,23 @@ def test_attribution_stands_on_its_own():
     assert {folder.name for folder in SAMPLES.iterdir() if folder.is_dir()} == set(re.findall(r"^\| (\w+)/", text, re.M))
 
 
+def test_the_wheel_data_files_name_only_files_and_ship_every_model():
+    """setuptools stops the wheel build on a folder matched by a data-files pattern (the delineator's
+    ``resources/models/delineation`` under ``resources/models/*``), and a model left out measures by
+    the rules only in a pip install."""
+    entries = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+    shipped = set()
+    for target, patterns in entries.items():
+        for pattern in patterns:
+            matches = sorted(REPO.glob(pattern))
+            assert matches, f"{pattern} matches nothing"
+            folders = [m for m in matches if not m.is_file()]
+            assert not folders, f"{target}: {pattern} matches folders {folders}"
+            shipped.update(m.relative_to(REPO) for m in matches)
+    models = {p.relative_to(REPO) for p in (REPO / "resources" / "models").rglob("*") if p.is_file()}
+    assert models <= shipped, f"not in the wheel: {sorted(map(str, models - shipped))}"
+
+
 def test_no_gpl_test_data_is_shipped_with_the_resources():
     """GE MUSE example files are GPL-3.0 test data (shared/data/vendor/ge_muse_xml): never bundled."""
     for path in (REPO / "resources").rglob("*"):

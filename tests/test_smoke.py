@@ -13,7 +13,8 @@ import sys
 
 REPO = Path(__file__).resolve().parent.parent
 
-STEPS = ("read record", "open + plot", "inference", "explanation", "wells", "training job")
+STEPS = ("read record", "open + plot", "annotations", "export", "measurement", "inference", "explanation", "wells",
+         "cohort", "training job", "hpo")
 
 
 def test_smoke_runs_every_feature_and_exits_0(tmp_path):
@@ -31,5 +32,20 @@ def test_smoke_runs_every_feature_and_exits_0(tmp_path):
     for step in STEPS:
         assert f"smoke: {step} " in done.stdout, done.stdout
     assert "all steps passed" in done.stdout
+    assert "6 panels" in done.stdout and "by ludb_unet1d_delineator" in done.stdout, done.stdout
     assert list(shared_tmp.iterdir()) == [], "left in the temporary folder"
     assert not home.exists() or not any(p.is_file() for p in home.rglob("*")), "written to the home folder"
+
+
+def test_measurement_step_fails_without_the_delineator_network(tmp_path, monkeypatch):
+    """The rules still measure without the network file (a bundle that left it out): the step must fail."""
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    from ecgstudio.smoke import Smoke, SmokeError
+    import pytest
+    from training.measure import engine
+
+    smoke = Smoke(tmp_path)
+    smoke.read_record()
+    monkeypatch.setattr(engine, "_shipped_segmenter", lambda: None)
+    with pytest.raises(SmokeError, match="U-Net delineator did not run"):
+        smoke.measurement()
