@@ -22,7 +22,7 @@ from training.data.record import STANDARD_LEADS
 from training.fit.data import load_index
 from training.progress import Callback, ignore
 from experiments.results import (CONFIG_DIR, DEFAULT_DATA, Runs, add_table_arguments, augmentations, command,
-                                 paired_difference_lines, provenance, table_lines, write_section)
+                                 multiplicity_note, paired_difference_lines, provenance, table_lines, write_section)
 from training.docsections import seeds_note
 
 #: The lead sets of the PhysioNet/CinC Challenge 2021 (paper 003, "Results").
@@ -85,6 +85,7 @@ def _markdown(config, table: list[Runs], targets: np.ndarray, total: float, quic
         "leads are linear combinations of I and II and add no information.",
         "- With 64 test records, differences within the seed spread or with a paired interval that contains "
         "0 are not evidence either way.",
+        multiplicity_note(len(table) - 1),
         seeds_note(n_seeds),
         "",
     ])

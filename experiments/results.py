@@ -116,6 +116,13 @@ def add_table_arguments(parser, dataset: str, folder: str, runs: str, seeds: int
                         help=f"{quick_epochs} epoch(s), 1 seed (a smoke test of the pipeline)")
 
 
+def multiplicity_note(n_comparisons: int) -> str:
+    """The caveat under a paired-difference table: its intervals are not corrected for being several."""
+    return (f"- The {n_comparisons} paired intervals are each at 95 %, uncorrected for making {n_comparisons} "
+            "comparisons on the same test records: one that excludes 0 is weak evidence on its own, and a "
+            "setting counts as better only if the validation split agrees.")
+
+
 def augmentations(config) -> str:
     """Every augmentation a config trains with, as the tables disclose it (``name p=...``)."""
     return ", ".join(f"{a['name']} p={a['p']}" for a in config.augment) or "no augmentation"

@@ -28,7 +28,7 @@ from training.config import RunConfig, load_config
 from training.fit.data import load_index
 from training.progress import Callback, ignore
 from experiments.results import (CONFIG_DIR, DEFAULT_DATA, REPO, Runs, add_table_arguments, augmentations, command,
-                                 paired_difference_lines, provenance, table_lines, write_section)
+                                 multiplicity_note, paired_difference_lines, provenance, table_lines, write_section)
 from training.docsections import seeds_note
 
 CPSC_DATA = DEFAULT_DATA.parent / "cpsc2018"
@@ -108,6 +108,7 @@ def _markdown(config: RunConfig, table: list[Runs], epochs: list[list[int]], tar
         f"- With {counts['test']} test records ({positives.min()}-{positives.max()} positives per class) one record moves a class's AUROC by "
         "many points: differences within the seed spread or with a paired interval that contains 0 are not "
         "evidence either way.",
+        multiplicity_note(len(table) - 1),
         seeds_note(n_seeds),
         "- Paper 002 (PTB-XL to the full CPSC2018, 100 epochs) found that training from scratch caught up with "
         "fine-tuning's F1 only after about 30-35 epochs, and that fine-tuning did not consistently score higher.",
