@@ -19,6 +19,7 @@ def test_quick_lead_subset_table_replaces_only_its_section(ptbxl_root, tmp_path)
     assert "PyTorch thread" in first and "`python -m experiments leads --seeds 1 --quick --threads " in first
     differences = _paired_rows(first, "difference from 12 leads")
     assert list(differences) == ["6 leads", "4 leads", "3 leads", "2 leads"]
+    assert "The 4 paired intervals are each at 95 %, uncorrected" in first
     run_lead_subsets(page, ptbxl_root, tmp_path / "runs2", quick=True)
     assert page.read_text().count("<!-- section:leads") == 1
 
@@ -51,6 +52,7 @@ def test_quick_transfer_table_names_the_record_wise_split_and_pairs_fine_tuning_
     assert all("gaussian_noise p=0.5, baseline_wander p=0.5" in r and r.count(" [") == 5 for r in rows)
     assert list(_paired_rows(text, "difference from the from-scratch model")) == ["fine-tune head only",
                                                                                    "fine-tune full"]
+    assert "The 2 paired intervals are each at 95 %, uncorrected" in text
     assert "1 seed only" in text and "`python -m experiments transfer --seeds 1 --quick --threads " in text
 
 
