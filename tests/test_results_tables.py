@@ -11,11 +11,49 @@ def test_quick_lead_subset_table_replaces_only_its_section(ptbxl_root, tmp_path)
     run_lead_subsets(page, ptbxl_root, tmp_path / "runs", quick=True)
     first = page.read_text()
     assert first.startswith("# Results\n\nA table someone else wrote.\n")
-    rows = [line for line in first.splitlines() if line.startswith("| ") and " leads |" in line]
+    rows = [line for line in first.splitlines() if line.startswith("| ") and "best epochs" in line]
     assert [r.split(" |")[0] for r in rows] == [f"| {n} leads" for n in sorted(LEAD_SUBSETS, reverse=True)]
     assert "quick" in first.lower()
+    assert all(line.count(" [") == 5 for line in rows)  # every test cell has its bootstrap interval
+    assert "augmentations: gaussian_noise p=0.5, baseline_wander p=0.5" in first
+    assert "PyTorch thread" in first and "`python -m experiments leads --seeds 1 --quick --threads " in first
+    differences = _paired_rows(first, "difference from 12 leads")
+    assert list(differences) == ["6 leads", "4 leads", "3 leads", "2 leads"]
+    assert "The 4 paired intervals are each at 95 %, uncorrected" in first
     run_lead_subsets(page, ptbxl_root, tmp_path / "runs2", quick=True)
     assert page.read_text().count("<!-- section:leads") == 1
+
+
+def _paired_rows(text: str, column: str) -> dict[str, tuple[float, float, float]]:
+    """The rows of the paired-difference table headed ``column``: name -> (difference, low, high)."""
+    lines = text.splitlines()
+    start = lines.index(f"| model | {column} |") + 2
+    rows = {}
+    for line in lines[start:]:
+        if not line.startswith("| "):
+            break
+        name, cell = line.strip("| ").split(" | ")
+        value, rest = cell.split(" (")
+        low, high = rest.rstrip(")").split(" to ")
+        rows[name] = (float(value), float(low), float(high))
+    assert rows and all(low <= value <= high for value, low, high in rows.values())
+    return rows
+
+
+def test_quick_transfer_table_names_the_record_wise_split_and_pairs_fine_tuning_with_scratch(shared_data, tmp_path):
+    from experiments.transfer import run_transfer
+
+    page = tmp_path / "RESULTS.md"
+    run_transfer(page, shared_data / "cpsc2018", tmp_path / "runs", quick=True)
+    text = page.read_text()
+    assert "seeded record-wise split" in text and "patient-wise" not in text
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "best epochs" in line]
+    assert [r.split(" | ")[0][2:] for r in rows] == ["fine-tune head only", "fine-tune full", "from scratch"]
+    assert all("gaussian_noise p=0.5, baseline_wander p=0.5" in r and r.count(" [") == 5 for r in rows)
+    assert list(_paired_rows(text, "difference from the from-scratch model")) == ["fine-tune head only",
+                                                                                   "fine-tune full"]
+    assert "The 2 paired intervals are each at 95 %, uncorrected" in text
+    assert "1 seed only" in text and "`python -m experiments transfer --seeds 1 --quick --threads " in text
 
 
 def test_main_table_pairs_each_model_with_the_chosen_one_on_the_same_records():
