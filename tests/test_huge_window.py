@@ -51,7 +51,7 @@ def test_window_opens_a_mapped_record_reading_only_spans(holter, mapped, reads, 
     np.testing.assert_array_equal(drawn[0:2000], eager.signal[1, :2000])  # the real samples on screen
     # the overview appears once its pyramid is built, with the record's true extremes
     qtbot.waitUntil(lambda: window.view.displayed_signal().pyramid is not None, timeout=20000)
-    x, y = window.view.overview._trace.samples.envelope(0, record.n_samples, 800)
+    x, y = window.view.overview.samples.envelope(0, record.n_samples, 800)
     assert x.size > 0
     assert (y.min(), y.max()) == pytest.approx((eager.signal[1].min(), eager.signal[1].max()))
     assert window.context.record.content_key == keys.record_key(read_record(holter))
@@ -108,7 +108,7 @@ def test_a_mapped_record_failing_its_checksums_is_refused_after_the_first_paint(
     open_library(window, qtbot, header)
     select(window, qtbot, header)  # opens: the checksums cover the whole file, verified in the background
     qtbot.waitUntil(lambda: window.record is None, timeout=20000)
-    assert "do not match the checksum" in window.view._message.text()
+    assert "do not match the checksum" in window.view.message()
     with pytest.raises(RecordError, match="do not match the checksum"):
         from training.signal.quality import check_signal
 

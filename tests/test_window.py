@@ -88,7 +88,7 @@ def test_a_truncated_record_shows_its_error_and_the_app_keeps_working(window, qt
     broken = library / "broken" / "00004_hr"
     select(window, qtbot, broken)
     assert window.record is None and window.view.sheet is None
-    message = window.view._message.text()
+    message = window.view.message()
     assert "truncated" in message and "00004_hr" in message
     assert "truncated" in window.library.model.error_of(entry_named(window, "00004_hr"))
     select(window, qtbot, library / "ptbxl" / "records500" / "00000" / "00001_hr")
@@ -217,7 +217,7 @@ def test_a_real_ptbxl_folder_of_500_records_lists_in_the_background(window, qtbo
 
 def test_a_path_that_does_not_exist_is_reported(window, tmp_path):
     window.open_path(tmp_path / "missing")
-    assert "Nothing to open" in window.view._message.text()
+    assert "Nothing to open" in window.view.message()
 
 
 def test_command_line_help():

@@ -230,6 +230,11 @@ class EcgView(QWidget):
         x0, x1 = self.vb.viewRange()[0]
         return float(x0), float(x1)
 
+    def message(self) -> str:
+        """The text shown in place of the sheet (a record that failed, an empty folder), ``""`` when the
+        sheet is shown."""
+        return self._message.text() if self._stack.currentIndex() == 1 else ""
+
     def curves(self) -> list[tuple[str, np.ndarray]]:
         """(lead, samples drawn) of every trace on the sheet, in sheet order."""
         return [(item.lead, item.samples) for item, _ in self._items if isinstance(item, TraceItem)]

@@ -108,6 +108,11 @@ class OverviewStrip(pg.GraphicsView):
         t0, t1 = self.region.getRegion()
         return float(t0), float(t1)
 
+    @property
+    def samples(self) -> np.ndarray | None:
+        """The lead drawn in the strip (``None`` when empty), as the sheet's ``curves()`` gives its traces."""
+        return self._trace.samples if self._trace is not None else None
+
     def set_signal(self, samples: np.ndarray | None, fs: float) -> None:
         """Show ``samples`` (one lead, mV) of a record sampled at ``fs``; ``None`` clears the strip."""
         if self._trace is not None:
