@@ -6,10 +6,8 @@ a report section, a status widget) and share state through its :class:`~ecgstudi
 
 A selected record is read and fingerprinted on a worker thread (a 24-hour Holter must not freeze the
 window); the fingerprint is computed once and shared through :attr:`AppContext.record`. R peaks are
-detected in the background after the first paint: over the whole record, or for a memory-mapped
-(Holter-length) record over the span on screen with a margin, again whenever the view moves (up to
-``SPAN_BEATS_MAX_S`` on screen), so nothing reads the whole of such a record on opening. A record that fails to load is marked in the
-library, its reason replaces the sheet, every feature is told no record is open, and the window stays
+detected in the background after the first paint (:mod:`ecgstudio.record_beats`: over the span on
+screen for a Holter-length record). A record that fails to load is marked in the library, its reason replaces the sheet, every feature is told no record is open, and the window stays
 usable.
 """
 
@@ -20,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
 
@@ -37,6 +35,7 @@ from ecgstudio.plot.display import describe_band
 from ecgstudio.plot.display_source import is_mapped
 from ecgstudio.plot.overlays import Measurement
 from ecgstudio.plot.time_axis import duration_text
+from ecgstudio.record_beats import SPAN_BEATS_MAX_S, RecordBeats
 from ecgstudio.record_source import source_html
 from ecgstudio.view_controls import ViewControls, zoom_text
 from ecgstudio.window_state import WindowLayout
@@ -47,24 +46,6 @@ from training.errors import RecordError
 
 if TYPE_CHECKING:
     from ecgstudio.export import ReportAnnotation
-
-#: Records longer than this get their R peaks from at most ``LONG_RECORD_BEAT_LEADS`` leads.
-LONG_RECORD_S = 300.0
-LONG_RECORD_BEAT_LEADS = 3
-#: A memory-mapped record's beats are detected for the view when it shows at most this many seconds,
-#: with ``SPAN_BEATS_MARGIN_S`` more on each side (the detector's thresholds follow ~18 s of energy).
-SPAN_BEATS_MAX_S = 600.0
-SPAN_BEATS_MARGIN_S = 10.0
-#: Quiet time after the view moves before a mapped record's beats are detected for the new span.
-SPAN_BEATS_DELAY_MS = 150
-
-
-def beat_leads(record: Record) -> list[int]:
-    """Leads to detect beats on: every voltage lead (not blood pressure or pleth channels), a few
-    for long records, where twelve would only cost time."""
-    leads = [i for i, unit in enumerate(record.units) if unit == "mV"] or list(range(record.n_leads))
-    return leads[:LONG_RECORD_BEAT_LEADS] if record.duration > LONG_RECORD_S else leads
-
 
 def record_header_html(record: Record, entry: LibraryEntry | None) -> str:
     """One line over the sheet, as on a printed ECG: who, what, and the diagnoses on file."""
@@ -107,21 +88,17 @@ class MainWindow(QMainWindow):
         self._layout_restored = False
         self.record: Record | None = None
         self.entry: LibraryEntry | None = None
-        self.peaks: np.ndarray | None = None
         #: the open record's PhysioNet reference annotations (beats, rhythms, LUDB waves), if any
         self.reference: ReferenceAnnotations | None = None
-        self._beat_task: Task | None = None
         self._open_task: Task | None = None
-        #: the samples [a, b) the beats in ``peaks`` were detected over, for a mapped record (else None)
-        self.beat_span: tuple[int, int] | None = None
-        self._span_beats_timer = QTimer(self, singleShot=True, interval=SPAN_BEATS_DELAY_MS)
-        self._span_beats_timer.timeout.connect(self._detect_span_beats)
         self._panels: dict[str, QDockWidget] = {}
         self._report_sections: dict[str, Callable[[], Any]] = {}
         #: the controllers of the features plugged in, by name (filled by ``ecgstudio.__main__.build_window``)
         self.features: dict[str, Any] = {}
 
         self.view = EcgView()
+        self.beats = RecordBeats(self.view, self)
+        self.beats.changed.connect(self._on_beats)
         self.record_header = QLabel(textFormat=Qt.RichText, wordWrap=True)
         self.record_header.setStyleSheet("padding: 3px 6px; background: #fbfbfd; border-bottom: 1px solid #ddd;")
         central = QWidget()
@@ -149,7 +126,6 @@ class MainWindow(QMainWindow):
         self.view.viewChanged.connect(self._update_scale_status)
         self.view.caliperMeasured.connect(self._show_measurement)
         self.view.recordDamaged.connect(self._record_damaged)
-        self.view.viewChanged.connect(self._view_moved)
         self._restore()
 
     # ------------------------------------------------------------------ host interface (ecgstudio.host)
@@ -221,11 +197,10 @@ class MainWindow(QMainWindow):
 
     def open_entry(self, entry: LibraryEntry) -> None:
         """Read and show one library record on a worker thread; a failure is shown, never raised."""
-        self.entry, self.peaks, self.beat_span = entry, None, None
-        for task in (self._beat_task, self._open_task):
-            if task is not None:
-                task.cancel()
-        self._beat_task = None
+        self.entry = entry
+        self.beats.clear()
+        if self._open_task is not None:
+            self._open_task.cancel()
         self.settings.setValue("library/record", entry.key)
         self.record_status.setText(f"Opening {entry.name}…")
         task = Task(lambda _task: _read(entry))
@@ -251,7 +226,7 @@ class MainWindow(QMainWindow):
         self._update_record_status()
         self.context.set_record(OpenRecord(entry.key, key, record, entry))
         self.recordOpened.emit(entry.key, record)
-        self._detect_beats(record)
+        self.beats.detect(record)
 
     def _load_reference(self, entry: LibraryEntry, record: Record) -> None:
         """The record's PhysioNet reference annotations, read off the GUI thread (wfdb loads then)."""
@@ -282,6 +257,7 @@ class MainWindow(QMainWindow):
 
     def _show_failure(self, entry: LibraryEntry, reason: str, path: Path) -> None:
         self.record, self.reference = None, None
+        self.beats.clear()  # no beats are detected for a record no longer shown
         self.context.set_record(None)
         self.library.mark_error(entry.key, reason)
         self.controls.record_changed(None)
@@ -295,64 +271,18 @@ class MainWindow(QMainWindow):
         if record is self.record and self.entry is not None:
             self._show_failure(self.entry, exc.reason, exc.path)
 
-    def _detect_beats(self, record: Record) -> None:
-        if is_mapped(record):
-            self._detect_span_beats()
-            return
+    @property
+    def peaks(self) -> np.ndarray | None:
+        """The open record's R peaks (sample indices; ``None`` until detected)."""
+        return self.beats.peaks
 
-        def detect(_task: Task) -> tuple[Record, np.ndarray]:
-            from training.signal.rpeaks import detect_rpeaks  # scipy, loaded off the GUI thread
+    @property
+    def beat_span(self) -> tuple[int, int] | None:
+        """The samples [a, b) a mapped record's ``peaks`` cover (``(0, 0)``: the view is too wide); else None."""
+        return self.beats.span
 
-            leads = beat_leads(record)
-            signal = record.signal if len(leads) == record.n_leads else record.signal[leads]
-            return record, detect_rpeaks(signal, record.fs)
-
-        self._beat_task = Task(detect)
-        self._beat_task.done.connect(self._on_beats)
-        self._beat_task.start()
-
-    def _view_moved(self) -> None:
-        if is_mapped(self.record) and self._open_task is None:
-            self._span_beats_timer.start()
-
-    def _detect_span_beats(self) -> None:
-        """Beats of the span on screen (with margins) of a mapped record, in the background."""
-        record = self.record
-        if not is_mapped(record):
-            return
-        t0, t1 = self.view.visible_range()
-        t0, t1 = max(t0, 0.0), min(t1, record.duration)
-        if t1 - t0 > SPAN_BEATS_MAX_S:
-            a = b = 0
-        else:
-            a = max(0, int((t0 - SPAN_BEATS_MARGIN_S) * record.fs))
-            b = min(record.n_samples, int((t1 + SPAN_BEATS_MARGIN_S) * record.fs) + 1)
-        if self.beat_span is not None and self.beat_span[0] <= a and b <= self.beat_span[1] and \
-                (a < b or self.beat_span == (0, 0)):
-            return  # the beats shown already cover this view
-        if self._beat_task is not None:
-            self._beat_task.cancel()
-
-        def detect(_task: Task) -> tuple[Record, np.ndarray, tuple[int, int]]:
-            from training.signal.rpeaks import detect_rpeaks
-
-            if a == b:
-                return record, np.zeros(0, dtype=np.int64), (a, b)
-            return record, a + detect_rpeaks(record.signal[beat_leads(record), a:b], record.fs), (a, b)
-
-        task = self._beat_task = Task(detect)
-        task.done.connect(lambda result: self._on_beats(result[:2], result[2], task))
-        task.start()
-
-    def _on_beats(self, result: tuple[Record, np.ndarray], span: tuple[int, int] | None = None,
-                  task: Task | None = None) -> None:
-        record, peaks = result
-        if record is not self.record or self._open_task is not None:
-            return  # another record was selected (and may still be loading): these beats are not its
-        if task is not None and task is not self._beat_task:
-            return  # the view moved on: a newer span's beats are on their way
-        self._beat_task, self.peaks, self.beat_span = None, peaks, span
-        self.view.set_beats(peaks)
+    def _on_beats(self) -> None:
+        self.view.set_beats(self.peaks)
         self._update_record_status()
 
     # ------------------------------------------------------------------ navigation, export
@@ -510,9 +440,9 @@ class MainWindow(QMainWindow):
         self.window_layout.save()
         self.controls.save(self.settings)
         self.settings.sync()
-        for task in (self._beat_task, self._open_task):
-            if task is not None:
-                task.cancel()
+        self.beats.cancel()
+        if self._open_task is not None:
+            self._open_task.cancel()
         self.library.cancel_scan()
         self.view.source.cancel()
         wait_for_background_work(3000)
