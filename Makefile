@@ -83,11 +83,14 @@ audit: $(STAMP)
 	@mkdir -p dist
 	$(BIN)/python packaging/inventory.py audit dist/pip-audit.json --service $(AUDIT_SERVICE)
 
-## test-packaging: build the bundle and the .deb, check them, install/upgrade/remove the .deb, check the wheel
+## test-packaging: check the bundle's exclusions against a traced run of the suite, build the bundle and the
+## .deb, check them, install/upgrade/remove the .deb, check the wheel
 ## (not part of `make test`; root for the .deb lifecycle; see packaging/README.md)
 test-packaging: $(STAMP)
 	@tools/qt_syslibs.sh offscreen
 	@tools/packaging_tools.sh
+	@tools/postgres_for_tests.sh
+	$(BIN)/python packaging/trace_runtime.py -q
 	ECGSTUDIO_PACKAGING=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/test_packaging.py -v
 
 clean-cache:

@@ -61,10 +61,11 @@ class Smoke:
         self.prediction = None
 
     def steps(self) -> list[tuple[str, Callable[[], str]]]:
-        return [("read record", self.read_record), ("open + plot", self.open_and_plot),
-                ("annotations", self.annotations), ("export", self.export), ("measurement", self.measurement),
-                ("inference", self.inference), ("explanation", self.explanation), ("wells", self.wells),
-                ("cohort", self.cohort), ("training job", self.training_job), ("hpo", self.hpo)]
+        return [("read record", self.read_record), ("flac record", self.flac_record),
+                ("open + plot", self.open_and_plot), ("annotations", self.annotations), ("export", self.export),
+                ("measurement", self.measurement), ("inference", self.inference),
+                ("explanation", self.explanation), ("wells", self.wells), ("cohort", self.cohort),
+                ("training job", self.training_job), ("hpo", self.hpo)]
 
     def wait_until(self, condition: Callable[[], bool], what: str, timeout_s: float = TIMEOUT_S) -> None:
         """Run the event loop until ``condition()``; background tasks report through it."""
@@ -82,6 +83,21 @@ class Smoke:
         self.record = read_record(samples_dir() / SAMPLE)
         r = self.record
         return f"{r.name}: {r.n_leads} leads, {r.duration:.1f} s at {r.fs:g} Hz"
+
+    def flac_record(self) -> str:
+        """A WFDB record in the FLAC format 516, written with wfdb and read back (soundfile, cffi, libsndfile)."""
+        import wfdb
+
+        from training.data import read_record
+
+        signal = self.record.signal[:2, :2000].T.astype(np.float64)
+        wfdb.wrsamp("flac516", fs=self.record.fs, units=["mV", "mV"], sig_name=["I", "II"], p_signal=signal,
+                    fmt=["516", "516"], adc_gain=[1000.0, 1000.0], baseline=[0, 0], write_dir=str(self.workdir))
+        back = read_record(self.workdir / "flac516")
+        error = float(np.max(np.abs(back.signal - signal.T)))
+        if back.signal.shape != (2, 2000) or error > 1e-3:
+            raise SmokeError(f"the FLAC record read back as {back.signal.shape}, largest error {error:.3g} mV")
+        return f"2 leads x 2000 samples, largest error {error * 1000:.2f} uV"
 
     def open_and_plot(self) -> str:
         from PySide6.QtCore import QSettings

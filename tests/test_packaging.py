@@ -143,6 +143,27 @@ def test_the_bundle_leaves_out_what_the_app_never_uses(built):
     assert not [m for m in modules if m.split(".")[0] in ("aiohttp", "yarl", "multidict", "lxml")]
     assert not list(INTERNAL.rglob("libavif*")) and not (INTERNAL / "lxml").exists()
     assert (INTERNAL / "optuna" / "storages" / "_rdb" / "alembic" / "env.py").is_file()  # HPO's storage migrations
+    assert not [m for m in modules if m.split(".")[0] in ("networkx", "neurokit2", "pywt", "setuptools", "jinja2")]
+    assert "cffi" in modules and "soundfile" in modules  # WFDB's FLAC formats (the smoke reads one)
+    assert not list(INTERNAL.rglob("libqtiff.so")) and not list(INTERNAL.rglob("libQt6Network*"))
+    assert not (INTERNAL / "matplotlib" / "mpl-data" / "fonts" / "pdfcorefonts").exists()
+    assert (INTERNAL / "matplotlib" / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf").is_file()
+
+
+def test_torch_ships_only_the_sources_it_reads(built):
+    sys.path.insert(0, str(REPO / "packaging"))
+    import torch_sources
+
+    shipped = list((INTERNAL / "torch").rglob("*.py"))
+    assert (INTERNAL / "torch" / "nn" / "functional.py") in shipped  # TorchScript compiles it at import
+    assert all(torch_sources.keeps(p) for p in shipped) and len(shipped) < 300, len(shipped)
+    assert sum(p.stat().st_size for p in shipped) < 8 * 2**20
+
+
+def test_icu_data_is_trimmed_to_what_qt_reads(built):
+    icu = next((INTERNAL / "PySide6" / "Qt" / "lib").glob("libicudata.so.*"))
+    assert icu.stat().st_size < 20 * 2**20  # 31 MiB as the wheel ships it
+    assert "trim_icu: libicudata" in built or os.environ.get("ECGSTUDIO_PACKAGING_REUSE") == "1"
 
 
 def test_system_libraries_come_from_the_system_not_the_bundle(built):

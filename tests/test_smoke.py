@@ -13,8 +13,8 @@ import sys
 
 REPO = Path(__file__).resolve().parent.parent
 
-STEPS = ("read record", "open + plot", "annotations", "export", "measurement", "inference", "explanation", "wells",
-         "cohort", "training job", "hpo")
+STEPS = ("read record", "flac record", "open + plot", "annotations", "export", "measurement", "inference",
+         "explanation", "wells", "cohort", "training job", "hpo")
 
 
 def test_smoke_runs_every_feature_and_exits_0(tmp_path):

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The system tools the packaging targets use, installed with apt-get when we are root (a fresh build
 # machine has none of them), else named: patchelf (build.sh removes the build machine's RUNPATHs),
-# lintian (the .deb check), Xvfb (the start benchmark on a real X server; offscreen without it), and the
-# libraries of Qt's xcb platform plugin: the .deb's Depends: names the packages owning the libraries the
-# bundle links to, so they must be on the build machine (inventory.py debian-depends warns otherwise).
+# icupkg and gcc (build.sh rewrites ICU's data library), lintian (the .deb check), Xvfb (the start
+# benchmark on a real X server; offscreen without it), and the libraries of Qt's xcb platform plugin:
+# the .deb's Depends: names the packages owning the libraries the bundle links to, so they must be on
+# the build machine (inventory.py debian-depends warns otherwise).
 # Usage: tools/packaging_tools.sh
 set -u
-declare -A tool=([patchelf]=patchelf [lintian]=lintian [Xvfb]=xvfb [dpkg-deb]=dpkg [strip]=binutils)
+declare -A tool=([patchelf]=patchelf [lintian]=lintian [Xvfb]=xvfb [dpkg-deb]=dpkg [strip]=binutils
+  [icupkg]=icu-devtools [gcc]=gcc)
 missing=""
 for command in "${!tool[@]}"; do
   command -v "$command" >/dev/null || missing="$missing ${tool[$command]}"

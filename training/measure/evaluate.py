@@ -14,6 +14,7 @@ neurokit2's ``ecg_delineate`` (DWT, lead II, untuned) is scored the same way as 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import itertools
 import sys
 import time
@@ -25,6 +26,7 @@ import numpy as np
 
 from training.data import read_record
 from training.data.record import Record
+from training.errors import ECGError
 from training.measure.delineate import DelineationParams
 from training.measure.engine import measure
 from training.measure.fiducials import FIDUCIALS, P_OFF, P_ON, P_PEAK, QRS_OFF, QRS_ON, R_PEAK, T_OFF, T_ON, T_PEAK
@@ -379,6 +381,9 @@ def run(ludb: Path, formats: Path, out: Path, command: str, quick: bool = False,
     def say(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
+    if importlib.util.find_spec("neurokit2") is None:  # before minutes of work, not after them
+        raise ECGError("measure-eval compares against neurokit2, which this installation lacks (the desktop "
+                       "bundle leaves it out); run it from a source checkout after `make install`")
     all_cases = load_ludb(ludb, bar_progress("reading LUDB"))
     cases = all_cases[::8] if quick else all_cases
     networks = None
