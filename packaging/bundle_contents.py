@@ -73,16 +73,17 @@ EXCLUDED_FILES = [
     "matplotlib/mpl-data/fonts/ttf/dejavuserif*", "matplotlib/mpl-data/fonts/ttf/dejavusansmono*",
     "sklearn/datasets/tests/*", "*/tests/data/*",
     # Qt platform plugins a workstation never uses (xcb, wayland and offscreen stay), the GTK3 theme
-    # (it alone pulls GTK3 and its stack in), and the plugins of excluded modules (network, TLS).
+    # (it alone pulls GTK3 and its stack in), and the plugins of excluded modules (network, TLS). Qt
+    # libraries are matched anywhere: PyInstaller also links them from the bundle's top folder.
     "PySide6/Qt/plugins/platforms/libqeglfs.so", "PySide6/Qt/plugins/platforms/libqlinuxfb.so",
     "PySide6/Qt/plugins/platforms/libqminimal.so", "PySide6/Qt/plugins/platforms/libqminimalegl.so",
     "PySide6/Qt/plugins/platforms/libqvkkhrdisplay.so", "PySide6/Qt/plugins/platforms/libqvnc.so",
     "PySide6/Qt/plugins/egldeviceintegrations/*", "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
     "PySide6/Qt/plugins/wayland-graphics-integration-server/*", "PySide6/Qt/plugins/networkinformation/*",
-    "PySide6/Qt/plugins/tls/*", "PySide6/Qt/lib/libQt6EglFS*", "PySide6/Qt/lib/libQt6WaylandCompositor*",
+    "PySide6/Qt/plugins/tls/*", "*libQt6EglFS*", "*libQt6WaylandCompositor*",
     # TUIO touch over the network (the only user of libQt6Network, 2.1 MiB) and the image formats the app
     # neither reads nor writes (it writes PNG, built into QtGui; SVG, ICO, GIF and JPEG stay).
-    "PySide6/Qt/plugins/generic/libqtuiotouchplugin.so", "PySide6/Qt/lib/libQt6Network*",
+    "PySide6/Qt/plugins/generic/libqtuiotouchplugin.so", "*libQt6Network*",
     "PySide6/Qt/plugins/imageformats/libqtiff.so", "PySide6/Qt/plugins/imageformats/libqwebp.so",
     "PySide6/Qt/plugins/imageformats/libqicns.so", "PySide6/Qt/plugins/imageformats/libqtga.so",
     "PySide6/Qt/plugins/imageformats/libqwbmp.so",

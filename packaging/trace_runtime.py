@@ -37,7 +37,9 @@ def _recording_getsourcelines(obj):
     while frame is not None and frame.f_globals.get("__name__") == "inspect":
         frame = frame.f_back
     caller = frame.f_globals.get("__name__", "") if frame is not None else ""
-    if not caller.startswith(("_pytest", "pytest")):  # pytest showing a test's source is not the app
+    # pytest showing a test's source is not the app; PySide6's import hook (shibokensupport.feature)
+    # asks every module imported after it for its source and takes OSError as "not a PySide user"
+    if not caller.startswith(("_pytest", "pytest", "shibokensupport")):
         try:
             _sources.add(inspect.getsourcefile(obj) or inspect.getfile(obj))
         except Exception:

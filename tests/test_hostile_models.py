@@ -264,3 +264,15 @@ def test_the_declared_architecture_table_matches_the_registry():
         with torch.device("meta"):
             state = MODELS[name](n_leads=7, n_classes=3).state_dict()
         assert state[declared.input_tensor].shape[1] == 7 and state[declared.output_tensor].shape[0] == 3, name
+
+
+def test_a_model_folder_that_cannot_be_opened_is_a_problem_not_a_crash(tmp_path, qtbot):
+    """The bundle's smoke as another user stopped the window here: stat() on a folder it could not open
+    raised PermissionError out of the library's constructor. Any OSError of the folder is now a problem.
+    (As root no permission refuses, so the same stat() error comes from a name the file system refuses.)"""
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
+    unopenable = tmp_path / ("x" * 300)  # ENAMETOOLONG from stat(), which pathlib does not swallow
+    settings.setValue("models/user_dir", str(unopenable))
+    library = ModelLibrary(settings)
+    assert "ptbxl_superclass_resnet1d18" in {e.name for e in library.models()}  # the bundled model stays
+    assert "the model folder cannot be read: File name too long" == library.problems[unopenable]

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -146,6 +147,7 @@ def test_the_bundle_leaves_out_what_the_app_never_uses(built):
     assert not [m for m in modules if m.split(".")[0] in ("networkx", "neurokit2", "pywt", "setuptools", "jinja2")]
     assert "cffi" in modules and "soundfile" in modules  # WFDB's FLAC formats (the smoke reads one)
     assert not list(INTERNAL.rglob("libqtiff.so")) and not list(INTERNAL.rglob("libQt6Network*"))
+    assert not [p for p in APP.rglob("*") if p.is_symlink() and not p.exists()]  # no link to a left-out file
     assert not (INTERNAL / "matplotlib" / "mpl-data" / "fonts" / "pdfcorefonts").exists()
     assert (INTERNAL / "matplotlib" / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf").is_file()
 
@@ -240,14 +242,16 @@ def _apt(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("apt-get") is None, reason="installs a system package (root)")
-def test_the_deb_installs_starts_as_a_user_upgrades_in_place_and_removes_cleanly(deb, tmp_path):
+def test_the_deb_installs_starts_as_a_user_upgrades_in_place_and_removes_cleanly(deb):
     old_opt, new_opt = Path(f"/opt/ecgstudio-{__version__}"), Path(f"/opt/ecgstudio-{UPGRADE_VERSION}")
-    home = tmp_path / "home"
+    # A home the user owns, as a real one is, outside pytest's temporary tree (root-only: 0700 parents)
+    home = Path(tempfile.mkdtemp(prefix="ecgstudio-home-"))
     (home / ".local" / "share" / "ECG Studio" / "ECG Studio").mkdir(parents=True)
     user_data = home / ".local" / "share" / "ECG Studio" / "ECG Studio" / "library.sqlite"
     user_data.write_bytes(b"the user's annotations")
-    os.chmod(tmp_path, 0o755)
-    shutil.chown(home, "nobody", "nogroup")
+    for folder, _, files in os.walk(home):
+        for path in (folder, *(os.path.join(folder, f) for f in files)):
+            shutil.chown(path, "nobody", "nogroup")
     user_env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "QT_QPA_PLATFORM": "offscreen", "LANG": "C.UTF-8"}
     try:
         _apt("install", str(deb))  # what IT runs: apt install ./ecgstudio_<version>_amd64.deb
@@ -273,6 +277,7 @@ def test_the_deb_installs_starts_as_a_user_upgrades_in_place_and_removes_cleanly
         subprocess.run(["apt-get", "-y", "-q", "purge", "ecgstudio"], capture_output=True,
                        env={**ENV, "DEBIAN_FRONTEND": "noninteractive"})
         (DIST / f"ecgstudio_{UPGRADE_VERSION}_amd64.deb").unlink(missing_ok=True)
+        shutil.rmtree(home, ignore_errors=True)
         _run(sys.executable, str(REPO / "packaging" / "inventory.py"), "checksums", str(deb))  # drops its line
 
 

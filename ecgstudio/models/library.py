@@ -77,9 +77,14 @@ def scan_folder(folder: Path, bundled: bool) -> tuple[list[ModelEntry], dict[Pat
     """Models in ``folder`` (not recursive) that will load, and why each other model card will not."""
     entries: list[ModelEntry] = []
     problems: dict[Path, str] = {}
-    if not folder.is_dir():
+    try:
+        if not folder.is_dir():
+            return entries, problems
+        cards = sorted(folder.glob("*.json"))
+    except OSError as exc:  # a folder this user may not open (permissions, a lost network share)
+        problems[folder] = f"the model folder cannot be read: {exc.strerror or exc}"
         return entries, problems
-    for card_path in sorted(folder.glob("*.json")):
+    for card_path in cards:
         try:
             entries.append(ModelEntry(card_path.stem, card_path.with_suffix(""), verified_card(card_path), bundled))
         except ECGError as exc:
