@@ -94,7 +94,16 @@ def test_notices_cover_python_qt_lgpl_and_every_runtime_distribution(tmp_path):
     assert "GNU LESSER GENERAL PUBLIC LICENSE" in text and "Version 3, 29 June 2007" in text
     assert "_internal/PySide6/Qt/lib/libQt6*.so.6" in text and "replace those files" in text
     listed = {name.lower().replace("_", "-"): version for name, version in re.findall(r"^--- (\S+) (\S+) ---$", text, re.M)}
-    assert listed == inventory.runtime_closure()
+    assert listed == inventory.bundle_closure()
+
+
+def test_the_bundle_lists_what_it_ships_and_the_audit_covers_the_wheel_route():
+    """networkx, neurokit2, aiohttp... are runtime requirements the bundle leaves out whole (bundle_contents):
+    its notices and SBOM leave them out too; the wheel installs them, so the audit's pins keep them."""
+    shipped, closure = inventory.bundle_closure(), inventory.runtime_closure()
+    assert {"networkx", "neurokit2", "aiohttp"} <= set(closure) - set(shipped)
+    assert {"torch", "pyside6-essentials", "cffi", "pyyaml", "scipy"} <= set(shipped)
+    assert set(shipped) < set(closure)
 
 
 def test_checksums_are_written_beside_the_artefacts_and_verify(tmp_path):
