@@ -56,6 +56,7 @@ class Smoke:
         self.workdir = workdir
         self.app = QApplication.instance() or QApplication([sys.argv[0]])
         self.record = None
+        self.settings = None
         self.window = None
         self.predictor = None
         self.prediction = None
@@ -66,6 +67,19 @@ class Smoke:
                 ("measurement", self.measurement), ("inference", self.inference),
                 ("explanation", self.explanation), ("wells", self.wells), ("cohort", self.cohort),
                 ("training job", self.training_job), ("hpo", self.hpo)]
+
+    def release(self) -> None:
+        """Close the window and write the settings while the smoke's folder still exists: objects of a
+        failed step, collected only at exit, would otherwise write settings.ini and so recreate the
+        folder after it was removed (a failed smoke as another user left it in /tmp)."""
+        import gc
+
+        if self.window is not None:
+            self.window.close()
+            self.window = None
+        gc.collect()
+        if self.settings is not None:
+            self.settings.sync()
 
     def wait_until(self, condition: Callable[[], bool], what: str, timeout_s: float = TIMEOUT_S) -> None:
         """Run the event loop until ``condition()``; background tasks report through it."""
@@ -104,9 +118,9 @@ class Smoke:
 
         from ecgstudio.__main__ import build_window
 
-        settings = QSettings(str(self.workdir / "settings.ini"), QSettings.IniFormat)
+        self.settings = QSettings(str(self.workdir / "settings.ini"), QSettings.IniFormat)
         # the window the ecgstudio command shows (every feature attached), its library in the smoke's folder
-        self.window = build_window(settings, library=str(self.workdir / "library.sqlite"))
+        self.window = build_window(self.settings, library=str(self.workdir / "library.sqlite"))
         self.window.show()
         self.window.open_path(samples_dir() / SAMPLE)
         self.wait_until(lambda: self.window.record is not None and self.window.peaks is not None,
@@ -318,7 +332,7 @@ def run_smoke() -> int:
             traceback.print_exc(file=sys.stderr)
             return 1
         finally:
-            if smoke is not None and smoke.window is not None:
-                smoke.window.close()
+            if smoke is not None:
+                smoke.release()
     print(f"smoke: all steps passed in {time.perf_counter() - started:.2f} s", flush=True)
     return 0

@@ -49,3 +49,25 @@ def test_measurement_step_fails_without_the_delineator_network(tmp_path, monkeyp
     monkeypatch.setattr(engine, "_shipped_segmenter", lambda: None)
     with pytest.raises(SmokeError, match="U-Net delineator did not run"):
         smoke.measurement()
+
+
+FAIL_AFTER_THE_WINDOW = """
+import ecgstudio.__main__ as main, ecgstudio.smoke as smoke
+build = main.build_window
+def build_then_fail(*args, **kwargs):
+    build(*args, **kwargs)
+    raise RuntimeError("a step that fails once the window's objects exist")
+main.build_window = build_then_fail
+raise SystemExit(smoke.run_smoke())
+"""
+
+
+def test_a_failed_smoke_says_where_exits_1_and_leaves_no_folder_behind(tmp_path):
+    """A smoke that failed as another user left its folder in /tmp: the failed step's objects, collected
+    at exit, wrote settings.ini and so made the removed folder again."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", FAIL_AFTER_THE_WINDOW], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "smoke FAILED at open + plot: RuntimeError" in done.stderr
+    assert list(tmp_path.iterdir()) == [], "left in the temporary folder"
