@@ -1,53 +1,38 @@
 """Read any ECG record the app supports: its header (:func:`read_header`) or all of it (:func:`read_record`).
 
-wfdb parses header lines and decodes binary formats; scipy reads the PhysioNet/CinC ``.mat`` files. This
-module adds what they leave to the caller: locating the header from any of a record's file names, the
-Georgia headers that wfdb refuses, bounded reads of regular files only (a FIFO, a device or a huge
-junk header never hangs or exhausts the reader, see :mod:`training.data.limits`), checks that turn
-silent garbage into a :class:`RecordError` (rates, ADC baseline and gain, signal counts, per-signal
-checksums), unit conversion to millivolts, canonical lead names and the metadata in header comments.
+wfdb decodes the binary formats; scipy reads the PhysioNet/CinC ``.mat`` files; the header is read and
+checked by :mod:`training.data.wfdb_header`. This module adds what they leave to the caller: locating
+the header from any of a record's file names, reads of regular files only (a FIFO or a device never
+hangs the reader, see :mod:`training.data.limits`), the memory budget, signal files against their
+header's size, per-signal checksums, unit conversion to millivolts and non-finite samples refused;
+Holter-length records come back mapped (:mod:`training.data.lazy`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import re
-from collections import Counter
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import scipy.io
 import wfdb
-from wfdb.io import _header as wfdb_header_lines
 from wfdb.io import _signal as wfdb_signal
-from wfdb.io import header as wfdb_header
 
 from training.data import formats, lazy, limits
-from training.data.record import Record, RecordInfo, canonical_lead_name
+from training.data.record import Record, RecordInfo
+from training.data.wfdb_header import FORMAT_BITS, TO_MV, lead_names, load_header, names_and_units, unit_key
 from training.errors import RecordError
-from training.safe_files import check_regular_file, read_bounded
+from training.safe_files import check_regular_file
 
 #: File suffixes that name a record's header or signal file; any of them may be passed to the readers.
 RECORD_SUFFIXES = {".hea", ".dat", ".mat"}
-
-#: Factor converting each voltage unit to millivolts (keys lower-cased).
-_TO_MV = {"mv": 1.0, "v": 1000.0, "uv": 1e-3, "µv": 1e-3, "nv": 1e-6}
-#: Non-voltage physical units found beside ECG leads in multi-parameter records; kept as they are.
-_OTHER_UNITS = {"mmhg", "nu", "%", "bpm", "degc", "l/min", "ml", "ohm", "kohm", "mmol/l"}
 
 #: Bytes per sample of each uncompressed WFDB storage format (212/310/311 pack several per word).
 _BYTES_PER_SAMPLE = {
     "8": 1.0, "16": 2.0, "61": 2.0, "80": 1.0, "160": 2.0,
     "212": 1.5, "310": 4 / 3, "311": 4 / 3, "24": 3.0, "32": 4.0,
 }
-#: Resolution in bits of each format (the range an ADC baseline must lie in).
-_FORMAT_BITS = {"8": 8, "16": 16, "61": 16, "80": 8, "160": 16, "212": 12, "310": 10, "311": 10,
-                "24": 24, "32": 32, "508": 8, "516": 16, "524": 24}
-#: The coarsest usable resolution of a voltage lead: one ADC step above 1 mV cannot show a P wave.
-_MAX_MV_PER_STEP = 1.0
-
 
 def header_path_of(path: str | Path) -> Path:
     """The ``.hea`` file of a record named by its header, a signal file, or no extension."""
@@ -63,7 +48,7 @@ def read_header(path: str | Path) -> RecordInfo:
     """
     if formats.handles(path):
         return formats.read_header(path)
-    return _load_header(header_path_of(path))[1]
+    return load_header(header_path_of(path))[1]
 
 
 def read_record(path: str | Path) -> Record:
@@ -83,13 +68,13 @@ def read_record(path: str | Path) -> Record:
     if formats.handles(path):
         return formats.read_record(path)
     header_path = header_path_of(path)
-    header, info = _load_header(header_path)
+    header, info = load_header(header_path)
     fields = {f.name: getattr(info, f.name) for f in dataclasses.fields(info)}
     if (isinstance(header, wfdb.Record) and not _is_mat_record(header) and lazy.mappable(header)
             and info.n_leads * info.n_samples * 4 > limits.lazy_threshold()):
         _check_dat_sizes(header, header_path.parent)
-        raw_units = _names_and_units(header)[1]
-        factor = [_TO_MV[_unit_key(raw_units[i])] if unit == "mV" else 1.0 for i, unit in enumerate(info.units)]
+        raw_units = names_and_units(header)[1]
+        factor = [TO_MV[unit_key(raw_units[i])] if unit == "mV" else 1.0 for i, unit in enumerate(info.units)]
         return Record(**fields, signal=lazy.LazySignal(header_path.parent / header.file_name[0], header, factor,
                                                        info.leads))
     _check_memory(header_path, info)
@@ -99,10 +84,10 @@ def read_record(path: str | Path) -> Record:
         signal = _read_multisegment_signal(header, header_path)
     else:
         signal = _read_wfdb_signal(header, header_path)
-    raw_units = _names_and_units(header)[1]
+    raw_units = names_and_units(header)[1]
     for i, unit in enumerate(info.units):
         if unit == "mV":
-            signal[i] *= _TO_MV[_unit_key(raw_units[i])]
+            signal[i] *= TO_MV[unit_key(raw_units[i])]
     bad = ~np.isfinite(signal)
     if bad.any():
         lead_i, sample_i = np.argwhere(bad)[0]
@@ -112,221 +97,6 @@ def read_record(path: str | Path) -> Record:
             f"at {sample_i / info.fs:.3f} s",
         )
     return Record(**fields, signal=np.ascontiguousarray(signal, dtype=np.float32))
-
-
-# ---------------------------------------------------------------------------------------------- header
-def _load_header(header_path: Path) -> tuple[wfdb.Record | wfdb.MultiRecord, RecordInfo]:
-    text = _header_text(header_path)
-    header = _parse_header(header_path, text)
-    if isinstance(header, wfdb.MultiRecord):
-        header.segments = [None if name == "~" else _parse_header(header_path.parent / f"{name}.hea",
-                                                                  _header_text(header_path.parent / f"{name}.hea"))
-                           for name in header.seg_name]
-    if not header.n_sig:
-        raise RecordError(header_path, "record has zero leads")
-    if header.n_sig > limits.MAX_LEADS:
-        raise RecordError(header_path, f"header declares {header.n_sig} signals; at most {limits.MAX_LEADS} "
-                                       "are accepted (a corrupt signal count?)")
-    if not header.sig_len:
-        raise RecordError(header_path, "header gives no signal length (0 samples)")
-    if header.sig_len / header.fs > limits.MAX_DURATION_S:
-        raise RecordError(header_path, f"header says the record lasts {header.sig_len / header.fs / 86400:.1f} days; "
-                                       f"at most {limits.MAX_DURATION_S / 86400:g} days are accepted")
-    names, raw_units = _names_and_units(header)
-    leads = _lead_names(names)
-    units = []
-    for lead, unit in zip(leads, raw_units):
-        key = _unit_key(unit)
-        if key in _TO_MV:
-            units.append("mV")
-        elif key in _OTHER_UNITS:
-            units.append(unit.strip())
-        else:
-            raise RecordError(header_path, f"unknown units {unit!r} for lead {lead}")
-    if isinstance(header, wfdb.Record):
-        _check_adc(header, header_path, leads, units)
-    comments = tuple(line[1:].strip() for line in text.splitlines() if line.startswith("#"))
-    meta = _comment_fields(comments)
-    info = RecordInfo(
-        path=header_path,
-        name=header_path.stem,
-        fs=float(header.fs),
-        n_samples=int(header.sig_len),
-        leads=leads,
-        units=tuple(units),
-        start=_start_time(header),
-        age=_parse_age(meta.get("age")),
-        sex=_parse_sex(meta.get("sex")),
-        labels=tuple(code.strip() for code in meta.get("dx", "").split(",") if code.strip()),
-        comments=comments,
-    )
-    return header, info
-
-
-def _header_text(header_path: Path) -> str:
-    """The header's text, bounded in bytes, lines and line length before any parsing."""
-    data = read_bounded(header_path, limits.MAX_HEADER_BYTES, RecordError, "header file")
-    if b"\x00" in data or sum(b < 9 or 13 < b < 32 for b in data[:4096]) > 4:
-        raise RecordError(header_path, "is not a WFDB header: it holds binary data, not text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")  # file names written by a non-UTF-8 system
-    lines = text.splitlines()
-    if len(lines) > limits.MAX_HEADER_LINES:
-        raise RecordError(header_path, f"header has {len(lines):,} lines; at most {limits.MAX_HEADER_LINES:,} "
-                                       "are accepted")
-    for n, line in enumerate(lines, 1):
-        if len(line) > limits.MAX_HEADER_LINE:
-            raise RecordError(header_path, f"line {n} of the header is {len(line):,} characters long; "
-                                           f"a header line has at most {limits.MAX_HEADER_LINE:,}")
-    return text
-
-
-def _parse_header(header_path: Path, text: str) -> wfdb.Record | wfdb.MultiRecord:
-    """Parse header text with wfdb's line parsers, after checking what they let through silently.
-
-    A record line naming the record ``X.mat`` (Georgia, G12EC) is repaired; the sampling rate is checked
-    on the line itself because wfdb replaces an unparsable one by its default of 250 Hz.
-    """
-    header_lines, _ = wfdb_header.parse_header_content(text)
-    if not header_lines:
-        raise RecordError(header_path, "header is empty (no record line)")
-    tokens = header_lines[0].split()
-    if tokens[0].lower().endswith(".mat"):
-        tokens[0] = tokens[0][:-4]
-    _check_rate_token(header_path, tokens)
-    try:
-        fields = wfdb_header_lines._parse_record_line(" ".join(tokens))
-    except ValueError as exc:
-        raise RecordError(header_path, _record_line_problem(tokens, exc)) from None
-    except Exception as exc:  # wfdb raises HeaderSyntaxError (a bare Exception) for a malformed line
-        raise RecordError(header_path, f"the record line {header_lines[0]!r} is not valid WFDB") from exc
-    if fields["n_seg"] is not None:
-        return _multisegment_header(header_path, fields, header_lines[1:])
-    record = wfdb.Record()
-    described = header_lines[1:]
-    n_sig = fields["n_sig"] or 0
-    if n_sig != len(described):
-        raise RecordError(header_path, f"header declares {n_sig} signal(s) but describes {len(described)}")
-    if described:
-        try:
-            signal_fields = wfdb_header_lines._parse_signal_lines(described)
-        except Exception as exc:
-            raise RecordError(header_path, f"a signal line is not valid WFDB ({_first_bad_line(described)!r})") from exc
-        for key, value in signal_fields.items():
-            setattr(record, key, value)
-    for key, value in fields.items():
-        if key != "n_seg":
-            setattr(record, key, value)
-    record.comments = []
-    return record
-
-
-def _multisegment_header(header_path: Path, fields: dict, segment_lines: list[str]) -> wfdb.MultiRecord:
-    if fields["n_seg"] != len(segment_lines):
-        raise RecordError(header_path, f"header declares {fields['n_seg']} segment(s) but lists {len(segment_lines)}")
-    try:
-        segment_fields = wfdb_header_lines._read_segment_lines(segment_lines)
-    except Exception as exc:
-        raise RecordError(header_path, "a segment line is not valid WFDB") from exc
-    record = wfdb.MultiRecord()
-    for key, value in {**segment_fields, **fields}.items():
-        setattr(record, key, value)
-    for name in record.seg_name:
-        if name != "~" and ("/" in name or "\\" in name or name.startswith(".")):
-            raise RecordError(header_path, f"segment name {name!r} points outside the record's folder")
-    record.layout = "variable" if record.seg_len[0] == 0 else "fixed"
-    record.comments = []
-    return record
-
-
-def _check_rate_token(header_path: Path, tokens: list[str]) -> None:
-    if len(tokens) > 1 and not re.fullmatch(r"\d+", tokens[1]):
-        raise RecordError(header_path, f"the record line {' '.join(tokens)[:120]!r} is not valid WFDB "
-                                       f"(its signal count {tokens[1][:20]!r} is not a whole number)")
-    if len(tokens) < 3:
-        return  # WFDB's default rate (250 Hz) applies to a header that gives none
-    text = re.split(r"[/(]", tokens[2], maxsplit=1)[0]
-    try:
-        fs = float(text)
-    except ValueError:
-        raise RecordError(header_path, f"sampling frequency {text!r} is not a number") from None
-    if not math.isfinite(fs) or fs <= 0:
-        raise RecordError(header_path, f"sampling frequency must be a positive number of Hz (header says {text})")
-    if not limits.MIN_FS <= fs <= limits.MAX_FS:
-        raise RecordError(header_path, f"sampling frequency {fs:g} Hz is outside the range of ECG recorders "
-                                       f"({limits.MIN_FS:g} to {limits.MAX_FS:g} Hz)")
-
-
-def _record_line_problem(tokens: list[str], exc: ValueError) -> str:
-    message = str(exc)
-    if "time data" in message or "unconverted data" in message or "does not match format" in message:
-        when = " ".join(tokens[4:6])
-        return f"the start time/date {when!r} on the record line is not a valid time of day and date"
-    return f"the record line {' '.join(tokens)!r} is not valid WFDB"
-
-
-def _first_bad_line(lines: list[str]) -> str:
-    for line in lines:
-        try:
-            wfdb_header_lines._parse_signal_lines([line])
-        except Exception:
-            return line[:120]
-    return lines[0][:120]
-
-
-def _lead_names(names: list[str | None]) -> tuple[str, ...]:
-    """Canonical names; a missing name becomes ``signal N``, and every copy of a repeated name gets its index.
-
-    Numbering every copy (``II #2``, ``II #5``) rather than keeping the first means no consumer silently
-    takes one of two different signals as "lead II".
-    """
-    canonical = [canonical_lead_name(n) if n and n.strip() else "" for n in names]
-    counts = Counter(canonical)
-    return tuple(
-        f"signal {i + 1}" if not name else (f"{name} #{i + 1}" if counts[name] > 1 else name)
-        for i, name in enumerate(canonical)
-    )
-
-
-def _names_and_units(header: wfdb.Record | wfdb.MultiRecord) -> tuple[list, list]:
-    """Lead names and units; a multi-segment header keeps them in its segment headers (the first one
-    that is not a gap names the leads; units are taken wherever a name first appears)."""
-    if isinstance(header, wfdb.Record):
-        return list(header.sig_name or [None] * header.n_sig), list(header.units or [None] * header.n_sig)
-    segments = [segment for segment in header.segments if segment is not None]
-    unit_of: dict[str, str] = {}
-    for segment in segments:
-        for name, unit in zip(segment.sig_name or [], segment.units or []):
-            if name is not None:
-                unit_of.setdefault(name, unit)
-    names = list(segments[0].sig_name or []) if segments else []
-    return names, [unit_of.get(name) for name in names]
-
-
-def _unit_key(unit: str | None) -> str:
-    """WFDB's default unit is mV; compare units case-insensitively with one spelling of micro."""
-    return (unit or "mV").strip().lower().replace("μ", "µ").replace("µ", "u")
-
-
-def _check_adc(header: wfdb.Record, header_path: Path, leads: tuple[str, ...], units: list[str]) -> None:
-    """Refuse ADC gains and baselines that make every sample meaningless (checked before reading any)."""
-    raw_units = list(header.units or [None] * header.n_sig)
-    for i, lead in enumerate(leads):
-        gain, baseline = header.adc_gain[i], header.baseline[i]
-        if gain is None or not math.isfinite(gain) or gain == 0:
-            raise RecordError(header_path, f"lead {lead}: ADC gain {gain} is not a usable number of steps per unit")
-        bits = _FORMAT_BITS.get(str(header.fmt[i]), 32)
-        if baseline is None or abs(baseline) > 2 ** bits:
-            raise RecordError(header_path, f"lead {lead}: ADC baseline {baseline} lies outside the "
-                                           f"{bits}-bit range of its storage format")
-        if units[i] == "mV":
-            mv_per_step = _TO_MV[_unit_key(raw_units[i])] / abs(gain)
-            if mv_per_step > _MAX_MV_PER_STEP:
-                raise RecordError(header_path, f"lead {lead}: ADC gain {gain:g} per {raw_units[i] or 'mV'} makes one "
-                                               f"step {mv_per_step:g} mV; an ECG needs steps of at most "
-                                               f"{_MAX_MV_PER_STEP:g} mV")
 
 
 def _check_memory(header_path: Path, info: RecordInfo) -> None:
@@ -397,7 +167,7 @@ def read_digital(header: wfdb.Record, header_path: Path, start: int, stop: int) 
             n_sig=header.n_sig, sig_len=header.sig_len, byte_offset=header.byte_offset,
             samps_per_frame=header.samps_per_frame or [1] * header.n_sig, skew=header.skew or [None] * header.n_sig,
             init_value=header.init_value, sampfrom=start, sampto=stop, channels=list(range(header.n_sig)),
-            ignore_skew=False, return_res=32 if any(_FORMAT_BITS.get(str(f), 32) > 16 for f in header.fmt) else 16,
+            ignore_skew=False, return_res=32 if any(FORMAT_BITS.get(str(f), 32) > 16 for f in header.fmt) else 16,
         )
     except FileNotFoundError as exc:
         raise RecordError(Path(exc.filename or header_path), "signal file not found") from exc
@@ -421,7 +191,7 @@ def _to_physical(header: wfdb.Record, digital: list[np.ndarray], nan_values: lis
 def _verify_checksums(header: wfdb.Record, path: Path, digital: list[np.ndarray]) -> None:
     """WFDB headers may carry each signal's 16-bit sum of samples; a mismatch means damaged data."""
     checksums = header.checksum or [None] * header.n_sig
-    names = _lead_names(list(header.sig_name or [None] * header.n_sig))
+    names = lead_names(list(header.sig_name or [None] * header.n_sig))
     bad = [names[i] for i, (expected, d) in enumerate(zip(checksums, digital))
            if expected is not None and (int(d.astype(np.int64).sum()) - expected) % 65536 != 0]
     if bad:
@@ -468,36 +238,3 @@ def _check_dat_sizes(header: wfdb.Record, folder: Path, what: str = "") -> None:
             prefix = f"{what}: " if what else ""
             raise RecordError(path, f"{prefix}signal file truncated: holds {have} samples per lead, "
                                     f"header says {header.sig_len}")
-
-
-# ---------------------------------------------------------------------------------------------- metadata
-_FIELD = re.compile(r"^\s*([A-Za-z]+)\s*:\s*(.*)$")
-
-
-def _comment_fields(comments: tuple[str, ...]) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for line in comments:
-        match = _FIELD.match(line)
-        if match:
-            fields.setdefault(match.group(1).lower(), match.group(2).strip())
-    return fields
-
-
-def _parse_age(text: str | None) -> float | None:
-    try:
-        age = float(text) if text is not None else math.nan
-    except ValueError:
-        return None
-    return age if math.isfinite(age) and 0 <= age < 130 else None
-
-
-def _parse_sex(text: str | None) -> str | None:
-    first = (text or "").strip().lower()[:1]
-    return {"m": "M", "f": "F"}.get(first)
-
-
-def _start_time(header) -> datetime | None:
-    date, time = getattr(header, "base_date", None), getattr(header, "base_time", None)
-    if date is None or time is None:
-        return None
-    return datetime.combine(date, time)
