@@ -98,13 +98,13 @@ def trim(library: Path, work: Path, removed_items: re.Pattern[str] = REMOVED) ->
 
 
 def qt_output(pyside: Path, library: Path, work: Path) -> str:
-    """What QT_CALLS print with ``library`` as PySide6's ICU data, in a copy of the venv's PySide6."""
+    """What QT_CALLS print with ``library`` as PySide6's ICU data, in a copy of the venv's PySide6 (made
+    once per ``work`` folder; each call only puts its library in)."""
     copy = work / "site"
-    if copy.exists():
-        shutil.rmtree(copy)
-    shutil.copytree(pyside, copy / "PySide6", symlinks=True,
-                    ignore=shutil.ignore_patterns("libQt6Quick*", "libQt6Qml*", "libQt6Designer*", "qml"))
-    shutil.copytree(pyside.parent / "shiboken6", copy / "shiboken6", symlinks=True)
+    if not copy.exists():
+        shutil.copytree(pyside, copy / "PySide6", symlinks=True,
+                        ignore=shutil.ignore_patterns("libQt6Quick*", "libQt6Qml*", "libQt6Designer*", "qml"))
+        shutil.copytree(pyside.parent / "shiboken6", copy / "shiboken6", symlinks=True)
     shutil.copy2(library, copy / "PySide6" / "Qt" / "lib" / library.name)
     env = {"PYTHONPATH": str(copy), "PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen", "LC_ALL": "C.UTF-8"}
     return _run(sys.executable, "-c", QT_CALLS, env=env, cwd=work)
